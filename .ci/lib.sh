@@ -1,0 +1,22 @@
+# Helpers shared by the README's two commands and their stages.
+
+# need_packages PKG...: installs the Debian packages that are missing (as root).
+need_packages() {
+  local missing=()
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "== installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The packages every build of the library, its tests and benchmarks needs.
+BASE_PACKAGES=(build-essential cmake pkg-config libxsimd-dev libcpu-features-dev libpthreadpool-dev
+               libgtest-dev libbenchmark-dev)
+
+JOBS=$(nproc 2>/dev/null || echo 2)

@@ -1,0 +1,137 @@
+// pw_conv_create / destroy / get_info: validation, variant choice, planning, packing.
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "checked_math.h"
+#include "conv.h"
+#include "errors.h"
+
+namespace pw {
+namespace {
+
+constexpr size_t kPackedAlignment = 64;
+
+pw_status validate_desc(const pw_conv_desc* d) {
+  if (d->groups == 0) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->groups is 0; must be >= 1");
+  if (d->in_channels == 0) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->in_channels is 0; must be >= 1");
+  if (d->out_channels == 0) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->out_channels is 0; must be >= 1");
+  if (d->stride_h == 0) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->stride_h is 0; must be >= 1");
+  if (d->stride_w == 0) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->stride_w is 0; must be >= 1");
+  if (d->weight_layout != PW_WEIGHTS_IO && d->weight_layout != PW_WEIGHTS_OI)
+    return fail(PW_ERROR_INVALID_ARGUMENT, "desc->weight_layout is %d; must be PW_WEIGHTS_IO (0) or PW_WEIGHTS_OI (1)",
+                static_cast<int>(d->weight_layout));
+  if (!isa_enum_in_range(d->isa))
+    return fail(PW_ERROR_INVALID_ARGUMENT, "desc->isa is %d; must be a pw_isa value (0..5)", static_cast<int>(d->isa));
+  if (std::isnan(d->output_min)) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->output_min is NaN");
+  if (std::isnan(d->output_max)) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->output_max is NaN");
+  if (d->output_min > d->output_max)
+    return fail(PW_ERROR_INVALID_ARGUMENT, "desc->output_min (%g) is greater than desc->output_max (%g)",
+                static_cast<double>(d->output_min), static_cast<double>(d->output_max));
+  size_t total = 0;
+  if (!checked_mul(d->groups, d->in_channels, &total))
+    return fail(PW_ERROR_INVALID_ARGUMENT, "desc->groups (%zu) * desc->in_channels (%zu) overflows size_t",
+                d->groups, d->in_channels);
+  if (!checked_mul(d->groups, d->out_channels, &total))
+    return fail(PW_ERROR_INVALID_ARGUMENT, "desc->groups (%zu) * desc->out_channels (%zu) overflows size_t",
+                d->groups, d->out_channels);
+  if (!checked_mul(total, d->in_channels, &total) || !checked_mul(total, sizeof(float), &total))
+    return fail(PW_ERROR_INVALID_ARGUMENT,
+                "the weights (desc->groups %zu * desc->in_channels %zu * desc->out_channels %zu floats) overflow size_t",
+                d->groups, d->in_channels, d->out_channels);
+  return PW_OK;
+}
+
+// groups * round_up(Co, nr) * (Ci + 1) floats, checked.
+bool packed_size(const pw_conv_desc* d, size_t nr, size_t* bytes) {
+  size_t padded_out = 0, per_group = 0, total = 0;
+  return checked_add(d->out_channels, nr - 1, &padded_out) &&
+         checked_mul(padded_out / nr * nr, d->in_channels + 1, &per_group) && d->in_channels + 1 != 0 &&
+         checked_mul(per_group, d->groups, &total) && checked_mul(total, sizeof(float), &total) &&
+         checked_add(total, kPackedAlignment, bytes);
+}
+
+}  // namespace
+}  // namespace pw
+
+using namespace pw;
+
+extern "C" {
+
+void pw_conv_desc_init(pw_conv_desc* desc, size_t in_channels, size_t out_channels) {
+  if (desc == nullptr) return;
+  desc->groups = 1;
+  desc->in_channels = in_channels;
+  desc->out_channels = out_channels;
+  desc->stride_h = 1;
+  desc->stride_w = 1;
+  desc->weight_layout = PW_WEIGHTS_IO;
+  desc->output_min = -INFINITY;
+  desc->output_max = INFINITY;
+  desc->isa = PW_ISA_AUTO;
+  desc->flush_denormals = 0;
+}
+
+pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const float* bias, pw_conv** conv) {
+  if (conv == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "conv is NULL; must point to a pw_conv* to receive the conv");
+  *conv = nullptr;
+  if (desc == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "desc is NULL");
+  if (weights == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "weights is NULL");
+  const pw_status desc_status = validate_desc(desc);
+  if (desc_status != PW_OK) return desc_status;
+
+  const isa_choice choice = choose_variant(desc->isa, process_isa_override(), host_cpu_features());
+  if (choice.status != PW_OK) return fail(choice.status, "%s", choice.reason);
+  const microkernel& kernel = *choice.chosen->kernel;
+
+  size_t bytes = 0;
+  if (!packed_size(desc, kernel.nr, &bytes))
+    return fail(PW_ERROR_INVALID_ARGUMENT, "the packed weights of desc (groups %zu, in_channels %zu, out_channels %zu) overflow size_t",
+                desc->groups, desc->in_channels, desc->out_channels);
+
+  pw_conv* c = new (std::nothrow) pw_conv{};
+  if (c == nullptr) return fail(PW_ERROR_OUT_OF_MEMORY, "out of memory allocating the conv");
+  const size_t aligned_bytes = round_up(bytes - kPackedAlignment, kPackedAlignment);
+  c->packed_weights = static_cast<float*>(std::aligned_alloc(kPackedAlignment, aligned_bytes));
+  if (c->packed_weights == nullptr) {
+    delete c;
+    return fail(PW_ERROR_OUT_OF_MEMORY, "out of memory allocating %zu bytes of packed weights", aligned_bytes);
+  }
+  c->groups = desc->groups;
+  c->in_channels = desc->in_channels;
+  c->out_channels = desc->out_channels;
+  c->stride_h = desc->stride_h;
+  c->stride_w = desc->stride_w;
+  c->output_min = desc->output_min;
+  c->output_max = desc->output_max;
+  c->flush_denormals = desc->flush_denormals != 0;
+  c->variant = choice.chosen;
+  c->channels = plan_channels(desc->in_channels, desc->out_channels, kernel.mr, kernel.nr, host_cache_sizes());
+  c->packing = {desc->groups, desc->in_channels, desc->out_channels, kernel.nr, c->channels.kc};
+  c->packed_group_floats = packed_group_floats(c->packing);
+  c->packed_bytes = desc->groups * c->packed_group_floats * sizeof(float);
+  pack_weights(c->packing, desc->weight_layout, weights, bias, c->packed_weights);
+  *conv = c;
+  return PW_OK;
+}
+
+void pw_conv_destroy(pw_conv* conv) {
+  if (conv == nullptr) return;
+  std::free(conv->packed_weights);
+  delete conv;
+}
+
+pw_status pw_conv_get_info(const pw_conv* conv, pw_conv_info* info) {
+  if (conv == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "conv is NULL");
+  if (info == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "info is NULL");
+  info->isa = conv->variant->isa;
+  info->mr = conv->variant->kernel->mr;
+  info->nr = conv->variant->kernel->nr;
+  info->kc = conv->channels.kc;
+  info->nc = conv->channels.nc;
+  info->packed_weight_bytes = conv->packed_bytes;
+  return PW_OK;
+}
+
+}  // extern "C"

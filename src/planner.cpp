@@ -1,0 +1,74 @@
+#include "planner.h"
+
+#include <algorithm>
+
+#include "checked_math.h"
+
+namespace pw {
+
+channel_plan plan_channels(size_t in_channels, size_t out_channels, size_t mr, size_t nr,
+                           const cache_sizes& caches) {
+  const cache_sizes c = with_default_caches(caches);
+  // kc: the mr input rows of a block (mr*kc floats) plus the weight rows streaming
+  // past them should take at most half of L1, leaving the rest for the output tile
+  // and the weights' stream (BLIS keeps one operand's micro-panel in L1 the same way).
+  const size_t l1_floats = c.l1d.bytes / sizeof(float);
+  size_t kc = l1_floats / 2 / (mr + nr);
+  kc = std::max<size_t>(kc, 64);
+  // Below a few hundred channels splitting only adds partial-sum traffic; above that,
+  // split into equal blocks so the last one is not a sliver.
+  if (in_channels <= kc + kc / 2) {
+    kc = in_channels;
+  } else {
+    const size_t blocks = divide_round_up(in_channels, kc);
+    kc = divide_round_up(in_channels, blocks);
+  }
+  // nc: one block of packed weights (kc x nc) stays in half of L2 while every pixel
+  // tile streams past it.
+  const size_t l2_floats = c.l2.bytes / sizeof(float);
+  size_t nc = l2_floats / 2 / std::max<size_t>(kc, 1);
+  nc = std::max(nr, nc / nr * nr);
+  const size_t padded_out = round_up(out_channels, nr);
+  if (nc >= padded_out) {
+    nc = padded_out;
+  } else {
+    const size_t blocks = divide_round_up(padded_out, nc);
+    nc = round_up(divide_round_up(padded_out, blocks), nr);
+  }
+  return {kc, nc};
+}
+
+run_plan plan_run(size_t pixels, size_t groups, size_t in_channels, size_t out_channels,
+                  const channel_plan& channels, size_t mr, size_t nr, size_t threads,
+                  const cache_sizes& caches) {
+  const cache_sizes c = with_default_caches(caches);
+  (void)in_channels;
+  run_plan plan;
+  plan.channel_tile = channels.nc;
+  plan.channel_tiles = divide_round_up(out_channels, plan.channel_tile);
+  // When input channels are split, partial sums round-trip through the output: keep a
+  // tile's outputs (pixel_tile x nc floats) within half of L2.
+  const size_t l2_floats = c.l2.bytes / sizeof(float);
+  size_t pixel_tile = l2_floats / 2 / std::max<size_t>(plan.channel_tile, 1);
+  pixel_tile = std::max(mr, std::min(pixel_tile, kMaxPixelTile) / mr * mr);
+  // Enough tasks to balance the threads: aim for 4 per thread; split over output
+  // channels when there are too few pixels (a 7x7 layer has 49).
+  if (threads > 1) {
+    const size_t wanted = 4 * threads;
+    size_t tasks = groups * plan.channel_tiles * divide_round_up(pixels, pixel_tile);
+    while (tasks < wanted && pixel_tile > mr) {
+      pixel_tile = std::max(mr, (pixel_tile / 2) / mr * mr);
+      tasks = groups * plan.channel_tiles * divide_round_up(pixels, pixel_tile);
+    }
+    while (tasks < wanted && plan.channel_tile > nr) {
+      plan.channel_tile = std::max(nr, round_up(plan.channel_tile / 2, nr));
+      plan.channel_tiles = divide_round_up(out_channels, plan.channel_tile);
+      tasks = groups * plan.channel_tiles * divide_round_up(pixels, pixel_tile);
+    }
+  }
+  plan.pixel_tile = std::min(pixel_tile, round_up(pixels, mr));
+  plan.pixel_tiles = divide_round_up(pixels, plan.pixel_tile);
+  return plan;
+}
+
+}  // namespace pw

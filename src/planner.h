@@ -1,0 +1,35 @@
+// Cache tiling: pure functions of the layer's sizes, the register tile and the cache
+// sizes, so tests can plan for caches this machine does not have.
+#pragma once
+
+#include <cstddef>
+
+#include "cpu_info.h"
+
+namespace pw {
+
+// Fixed at create: the packing depends on kc.
+struct channel_plan {
+  size_t kc;  // input channels per block (the last block may be shorter)
+  size_t nc;  // output channels per block, a multiple of nr (or all of them)
+};
+
+channel_plan plan_channels(size_t in_channels, size_t out_channels, size_t mr, size_t nr,
+                           const cache_sizes& caches);
+
+// Chosen per run: how the output of one group is cut into tasks.
+struct run_plan {
+  size_t pixel_tile;     // pixels per task, a multiple of mr (the last tile may be shorter)
+  size_t channel_tile;   // output channels per task, a multiple of nr (or all of them)
+  size_t pixel_tiles;    // tiles over the pixels
+  size_t channel_tiles;  // tiles over the output channels of one group
+};
+
+// The largest pixel tile a run uses: the tile loop keeps its row pointers on the stack.
+constexpr size_t kMaxPixelTile = 1024;
+
+run_plan plan_run(size_t pixels, size_t groups, size_t in_channels, size_t out_channels,
+                  const channel_plan& channels, size_t mr, size_t nr, size_t threads,
+                  const cache_sizes& caches);
+
+}  // namespace pw

@@ -1,0 +1,93 @@
+#include "conv_harness.h"
+
+#include <cmath>
+
+namespace pw_test {
+
+conv_data make_conv_data(const conv_shape& s, bool with_bias, bool with_residual, uint32_t seed) {
+  conv_data d;
+  d.input = random_floats(s.in_pixels() * s.in_step(), seed);
+  // Padding channels hold NaN: a kernel that read them into a sum would show it.
+  for (size_t p = 0; p < s.in_pixels(); ++p)
+    for (size_t c = s.dense_in(); c < s.in_step(); ++c) d.input[p * s.in_step() + c] = NAN;
+  d.weights = random_floats(s.groups * s.in_channels * s.out_channels, seed + 1);
+  if (with_bias) d.bias = random_floats(s.dense_out(), seed + 2);
+  if (with_residual) {
+    d.residual = random_floats(s.out_pixels() * s.res_step(), seed + 3);
+  }
+  return d;
+}
+
+run_result run_conv(pw_isa isa, const conv_shape& s, const conv_data& d, const run_options& options) {
+  run_result result;
+  result.output.assign(s.out_pixels() * s.out_step(), kSentinel);
+  pw_conv_desc desc;
+  pw_conv_desc_init(&desc, s.in_channels, s.out_channels);
+  desc.groups = s.groups;
+  desc.stride_h = s.stride_h;
+  desc.stride_w = s.stride_w;
+  desc.weight_layout = s.layout;
+  desc.output_min = s.output_min;
+  desc.output_max = s.output_max;
+  desc.isa = isa;
+  pw_conv* conv = nullptr;
+  result.status = pw_conv_create(&desc, d.weights.data(), d.bias.empty() ? nullptr : d.bias.data(), &conv);
+  if (result.status != PW_OK) {
+    result.error = pw_last_error();
+    return result;
+  }
+  const float* residual = nullptr;
+  size_t residual_stride = s.residual_stride;
+  if (!d.residual.empty()) {
+    if (options.in_place_residual) {
+      // In place: the residual lives in the output buffer, at the output's stride.
+      for (size_t p = 0; p < s.out_pixels(); ++p)
+        for (size_t c = 0; c < s.dense_out(); ++c)
+          result.output[p * s.out_step() + c] = d.residual[p * s.res_step() + c];
+      residual = result.output.data();
+      residual_stride = s.output_stride;
+    } else {
+      residual = d.residual.data();
+    }
+  }
+  result.status = pw_conv_run(conv, s.batch, s.height, s.width, d.input.data(), s.input_stride, result.output.data(),
+                              s.output_stride, residual, residual_stride, options.pool);
+  if (result.status != PW_OK) result.error = pw_last_error();
+  pw_conv_destroy(conv);
+  return result;
+}
+
+std::string check_conv(pw_isa isa, const conv_shape& s, bool with_bias, bool with_residual, uint32_t seed,
+                       const run_options& options) {
+  const conv_data d = make_conv_data(s, with_bias, with_residual, seed);
+  const run_result r = run_conv(isa, s, d, options);
+  if (r.status != PW_OK) return std::string("run failed: ") + pw_status_string(r.status) + ": " + r.error;
+  std::string problems;
+  for (size_t p = 0; p < s.out_pixels(); ++p)
+    for (size_t c = s.dense_out(); c < s.out_step(); ++c)
+      if (!is_sentinel(r.output[p * s.out_step() + c])) {
+        problems += "wrote outside the output channels at pixel " + std::to_string(p) + " channel " + std::to_string(c) + "\n";
+        p = s.out_pixels();
+        break;
+      }
+  // The reference sees the residual at the stride it was given to the run.
+  conv_shape ref_shape = s;
+  if (options.in_place_residual) ref_shape.residual_stride = s.output_stride;
+  std::vector<float> residual = d.residual;
+  if (options.in_place_residual && !residual.empty()) {
+    residual.assign(s.out_pixels() * s.out_step(), 0.0f);
+    for (size_t p = 0; p < s.out_pixels(); ++p)
+      for (size_t c = 0; c < s.dense_out(); ++c) residual[p * s.out_step() + c] = d.residual[p * s.res_step() + c];
+  }
+  const reference_output ref = reference_conv(ref_shape, d.input, d.weights, d.bias, residual);
+  problems += compare_with_reference(s, r.output.data(), ref);
+  return problems.empty() ? problems : s.describe() + " on " + pw_isa_name(isa) + ":\n" + problems;
+}
+
+std::string isa_param_name(pw_isa isa) { return pw_isa_name(isa); }
+
+std::vector<pw_isa> all_variant_isas() {
+  return {PW_ISA_SCALAR, PW_ISA_SSE, PW_ISA_AVX2, PW_ISA_AVX512, PW_ISA_NEON};
+}
+
+}  // namespace pw_test

@@ -1,0 +1,53 @@
+// Runs one layer through the public API on a chosen variant and checks it against
+// the reference, the sentinels around the output, and the untouched input padding.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "conv_reference.h"
+#include "pointwise/pointwise.h"
+
+namespace pw_test {
+
+struct conv_data {
+  std::vector<float> input;     // in_pixels * in_step; channels past dense_in are NaN
+  std::vector<float> weights;   // G*Ci*Co in shape.layout
+  std::vector<float> bias;      // G*Co, or empty
+  std::vector<float> residual;  // out_pixels * res_step, or empty
+};
+
+conv_data make_conv_data(const conv_shape& shape, bool with_bias, bool with_residual, uint32_t seed);
+
+struct run_options {
+  bool in_place_residual = false;  // residual passed as the output pointer
+  pw_threadpool* pool = nullptr;
+};
+
+struct run_result {
+  pw_status status;
+  std::string error;              // pw_last_error() after a failure
+  std::vector<float> output;      // out_pixels * out_step, sentinels outside the computed channels
+};
+
+// Creates a conv for `isa`, runs it once and destroys it.
+run_result run_conv(pw_isa isa, const conv_shape& shape, const conv_data& data, const run_options& options = {});
+
+// Empty when the run succeeded, matched the reference and left every sentinel alone.
+std::string check_conv(pw_isa isa, const conv_shape& shape, bool with_bias, bool with_residual, uint32_t seed,
+                       const run_options& options = {});
+
+// "scalar", "sse", ... for test names.
+std::string isa_param_name(pw_isa isa);
+// The ISA values a variant-parameterised suite runs over: every real variant, so a
+// variant this CPU or this build lacks shows up as skipped rather than missing.
+std::vector<pw_isa> all_variant_isas();
+
+}  // namespace pw_test
+
+// Skips the current test, saying why, when `isa` cannot run here.
+#define PW_SKIP_UNLESS_SUPPORTED(isa)                                                              \
+  do {                                                                                               \
+    if (!pw_isa_supported(isa))                                                                      \
+      GTEST_SKIP() << "variant " << pw_isa_name(isa) << " is not built in or not runnable on this CPU"; \
+  } while (0)

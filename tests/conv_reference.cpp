@@ -1,0 +1,96 @@
+#include "conv_reference.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace pw_test {
+
+std::string conv_shape::describe() const {
+  char text[256];
+  std::snprintf(text, sizeof(text),
+                "G=%zu Ci=%zu Co=%zu stride=%zux%zu N=%zu H=%zu W=%zu strides(in,out,res)=%zu,%zu,%zu %s clamp=[%g,%g]",
+                groups, in_channels, out_channels, stride_h, stride_w, batch, height, width, input_stride,
+                output_stride, residual_stride, layout == PW_WEIGHTS_IO ? "IO" : "OI",
+                static_cast<double>(output_min), static_cast<double>(output_max));
+  return text;
+}
+
+reference_output reference_conv(const conv_shape& s, const std::vector<float>& input,
+                                const std::vector<float>& weights, const std::vector<float>& bias,
+                                const std::vector<float>& residual) {
+  const size_t G = s.groups, Ci = s.in_channels, Co = s.out_channels;
+  const size_t OH = s.out_height(), OW = s.out_width();
+  reference_output ref;
+  ref.value.assign(s.out_pixels() * s.dense_out(), 0.0);
+  ref.bound.assign(ref.value.size(), 0.0);
+  const double unit = std::ldexp(1.0, -23) * static_cast<double>(Ci + 2);
+  for (size_t n = 0; n < s.batch; ++n)
+    for (size_t oh = 0; oh < OH; ++oh)
+      for (size_t ow = 0; ow < OW; ++ow) {
+        const size_t out_pixel = (n * OH + oh) * OW + ow;
+        const size_t in_pixel = (n * s.height + oh * s.stride_h) * s.width + ow * s.stride_w;
+        const float* x = input.data() + in_pixel * s.in_step();
+        for (size_t g = 0; g < G; ++g)
+          for (size_t o = 0; o < Co; ++o) {
+            double acc = bias.empty() ? 0.0 : bias[g * Co + o];
+            double magnitude = std::fabs(acc);
+            for (size_t i = 0; i < Ci; ++i) {
+              const double w = s.layout == PW_WEIGHTS_IO ? weights[(g * Ci + i) * Co + o] : weights[(g * Co + o) * Ci + i];
+              const double term = static_cast<double>(x[g * Ci + i]) * w;
+              acc += term;
+              magnitude += std::fabs(term);
+            }
+            if (!residual.empty()) {
+              const double r = residual[out_pixel * s.res_step() + g * Co + o];
+              acc += r;
+              magnitude += std::fabs(r);
+            }
+            // The clamp in double, with NaN passing through as the library promises.
+            if (acc < s.output_min) acc = s.output_min;
+            if (acc > s.output_max) acc = s.output_max;
+            ref.value[out_pixel * s.dense_out() + g * Co + o] = acc;
+            ref.bound[out_pixel * s.dense_out() + g * Co + o] = unit * magnitude;
+          }
+      }
+  return ref;
+}
+
+std::string compare_with_reference(const conv_shape& s, const float* output, const reference_output& ref) {
+  std::ostringstream misses;
+  size_t count = 0;
+  for (size_t p = 0; p < s.out_pixels(); ++p)
+    for (size_t c = 0; c < s.dense_out(); ++c) {
+      const double want = ref.value[p * s.dense_out() + c];
+      const double bound = ref.bound[p * s.dense_out() + c];
+      const float got = output[p * s.out_step() + c];
+      bool ok;
+      if (std::isnan(want)) {
+        ok = std::isnan(got);
+      } else if (std::isinf(want)) {
+        ok = static_cast<double>(got) == want;
+      } else if (std::isinf(bound) || std::isnan(bound)) {
+        // The sum's magnitude overflowed double's range of meaning: only the sign is known.
+        ok = !std::isnan(got);
+      } else {
+        // A result of the right size that float cannot hold is an infinity: allow it
+        // when the reference lies beyond float's range by at most the bound.
+        const double error = std::fabs(static_cast<double>(got) - want);
+        ok = error <= bound || (std::isinf(got) && std::fabs(want) + bound >= std::numeric_limits<float>::max() &&
+                                (got > 0) == (want > 0));
+      }
+      if (!ok && count++ < 5)
+        misses << "pixel " << p << " channel " << c << ": got " << got << ", want " << want << " +- " << bound << "\n";
+    }
+  if (count > 0) misses << count << " of " << s.out_pixels() * s.dense_out() << " outputs out of bound\n";
+  return misses.str();
+}
+
+std::vector<float> random_floats(size_t count, uint32_t seed, float lo, float hi) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(count);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+}  // namespace pw_test

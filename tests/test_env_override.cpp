@@ -1,0 +1,38 @@
+// Run by ctest with POINTWISE_ISA set (see tests/CMakeLists.txt): the value read at
+// load time decides what PW_ISA_AUTO means for the whole process.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "pointwise/pointwise.h"
+
+namespace {
+
+TEST(IsaOverride, AutoFollowsPointwiseIsa) {
+  const char* value = std::getenv("POINTWISE_ISA");
+  ASSERT_NE(value, nullptr) << "this test runs with POINTWISE_ISA set";
+  const float weights[2] = {1, 2};
+  pw_conv_desc desc;
+  pw_conv_desc_init(&desc, 2, 1);
+  pw_conv* conv = nullptr;
+  const pw_status status = pw_conv_create(&desc, weights, nullptr, &conv);
+  const std::string error = pw_last_error();
+  pw_isa named;
+  if (pw_isa_from_name(value, &named) != PW_OK || (named != PW_ISA_AUTO && !pw_isa_supported(named))) {
+    EXPECT_EQ(status, PW_ERROR_UNSUPPORTED) << "POINTWISE_ISA=" << value << " cannot be honoured";
+    EXPECT_EQ(conv, nullptr);
+    EXPECT_NE(error.find("POINTWISE_ISA"), std::string::npos) << error;
+    EXPECT_EQ(pw_best_isa(), PW_ISA_AUTO);
+    return;
+  }
+  ASSERT_EQ(status, PW_OK) << pw_last_error();
+  pw_conv_info info;
+  ASSERT_EQ(pw_conv_get_info(conv, &info), PW_OK);
+  EXPECT_STREQ(pw_isa_name(info.isa), value);
+  EXPECT_EQ(pw_best_isa(), info.isa);
+  pw_conv_destroy(conv);
+}
+
+}  // namespace
