@@ -57,10 +57,13 @@ cpu_feature_set detect_features() {
 cpu_feature_set detect_features() { return cpu_feature_set{}; }
 #endif
 
+#if defined(CPU_FEATURES_ARCH_X86)
+// Only x86 needs it: there cpu_features reports the whole socket's L3.
 size_t online_cpus() {
   const long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? static_cast<size_t>(n) : 1;
 }
+#endif
 
 // Counts the CPUs in a sysfs list such as "0-3,8,10-11".
 size_t count_cpu_list(const char* list) {
