@@ -57,14 +57,12 @@ void run_tile(void* opaque, size_t index) {
   const run_plan& plan = ctx.plan;
   denormal_flush_scope flush(conv.flush_denormals);
 
-  const size_t pixel_tile = index % plan.pixel_tiles;
-  const size_t channel_tile = (index / plan.pixel_tiles) % plan.channel_tiles;
-  const size_t group = index / plan.pixel_tiles / plan.channel_tiles;
-
-  const size_t m_begin = pixel_tile * plan.pixel_tile;
-  const size_t m_count = std::min(plan.pixel_tile, ctx.pixels - m_begin);
-  const size_t n_begin = channel_tile * plan.channel_tile;
-  const size_t n_count = std::min(plan.channel_tile, conv.out_channels - n_begin);
+  const task_tile task = tile_of_task(plan, index, ctx.pixels, conv.out_channels);
+  const size_t group = task.group;
+  const size_t m_begin = task.pixel_begin;
+  const size_t m_count = task.pixel_count;
+  const size_t n_begin = task.channel_begin;
+  const size_t n_count = task.channel_count;
 
   // Row pointers of the tile's pixels, walking (image, oh, ow) without a division per pixel.
   const float* rows[kMaxPixelTile];
@@ -188,7 +186,6 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
                   pixels,
                   plan_run(pixels, conv->groups, conv->in_channels, conv->out_channels, conv->channels, kernel.mr,
                            kernel.nr, threads, host_cache_sizes())};
-  const size_t tasks = conv->groups * ctx.plan.channel_tiles * ctx.plan.pixel_tiles;
-  run_tasks(threadpool, run_tile, &ctx, tasks);
+  run_tasks(threadpool, run_tile, &ctx, task_count(ctx.plan, conv->groups));
   return PW_OK;
 }

@@ -38,6 +38,20 @@ channel_plan plan_channels(size_t in_channels, size_t out_channels, size_t mr, s
   return {kc, nc};
 }
 
+size_t task_count(const run_plan& plan, size_t groups) { return groups * plan.channel_tiles * plan.pixel_tiles; }
+
+task_tile tile_of_task(const run_plan& plan, size_t index, size_t pixels, size_t out_channels) {
+  task_tile t;
+  const size_t pixel_tile = index % plan.pixel_tiles;
+  const size_t channel_tile = (index / plan.pixel_tiles) % plan.channel_tiles;
+  t.group = index / plan.pixel_tiles / plan.channel_tiles;
+  t.pixel_begin = pixel_tile * plan.pixel_tile;
+  t.pixel_count = std::min(plan.pixel_tile, pixels - t.pixel_begin);
+  t.channel_begin = channel_tile * plan.channel_tile;
+  t.channel_count = std::min(plan.channel_tile, out_channels - t.channel_begin);
+  return t;
+}
+
 run_plan plan_run(size_t pixels, size_t groups, size_t in_channels, size_t out_channels,
                   const channel_plan& channels, size_t mr, size_t nr, size_t threads,
                   const cache_sizes& caches) {

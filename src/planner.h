@@ -28,6 +28,16 @@ struct run_plan {
 // The largest pixel tile a run uses: the tile loop keeps its row pointers on the stack.
 constexpr size_t kMaxPixelTile = 1024;
 
+// The output block of task `index` (0 <= index < task_count): tasks of one channel
+// tile and group are consecutive, so a thread's run of tasks reuses one weight block.
+struct task_tile {
+  size_t group;
+  size_t pixel_begin, pixel_count;
+  size_t channel_begin, channel_count;
+};
+size_t task_count(const run_plan& plan, size_t groups);
+task_tile tile_of_task(const run_plan& plan, size_t index, size_t pixels, size_t out_channels);
+
 run_plan plan_run(size_t pixels, size_t groups, size_t in_channels, size_t out_channels,
                   const channel_plan& channels, size_t mr, size_t nr, size_t threads,
                   const cache_sizes& caches);

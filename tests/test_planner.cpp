@@ -1,0 +1,114 @@
+// Planner invariants with fake caches: tiles are multiples of the register tile, fit
+// the cache they target, and the tasks cover every output exactly once.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "planner.h"
+
+namespace pw {
+namespace {
+
+struct register_tile {
+  size_t mr, nr;
+};
+
+std::vector<cache_sizes> fake_caches() {
+  std::vector<cache_sizes> caches;
+  cache_sizes none;  // a virtual CPU that reports nothing
+  caches.push_back(none);
+  cache_sizes no_l3;
+  no_l3.l1d = {32 * 1024, 8};
+  no_l3.l2 = {1024 * 1024, 16};
+  caches.push_back(no_l3);
+  cache_sizes server;
+  server.l1d = {48 * 1024, 12};
+  server.l2 = {2 * 1024 * 1024, 16};
+  server.l3 = {4 * 1024 * 1024, 16};
+  caches.push_back(server);
+  cache_sizes tiny;
+  tiny.l1d = {8 * 1024, 4};
+  tiny.l2 = {64 * 1024, 4};
+  tiny.l3 = {64 * 1024, 4};
+  caches.push_back(tiny);
+  return caches;
+}
+
+TEST(Planner, ChannelBlocksAreTileMultiplesAndFitTheirCache) {
+  const register_tile tiles[] = {{4, 8}, {6, 16}, {8, 48}, {14, 32}, {8, 8}};
+  for (const cache_sizes& caches : fake_caches())
+    for (const register_tile& t : tiles)
+      for (size_t ci : {1, 3, 64, 255, 512, 1024, 2048, 4096})
+        for (size_t co : {1, 7, 64, 1000, 2048}) {
+          const channel_plan plan = plan_channels(ci, co, t.mr, t.nr, caches);
+          const cache_sizes c = with_default_caches(caches);
+          SCOPED_TRACE(testing::Message() << "Ci " << ci << " Co " << co << " tile " << t.mr << "x" << t.nr
+                                          << " L1 " << c.l1d.bytes << " L2 " << c.l2.bytes);
+          ASSERT_GE(plan.kc, 1u);
+          ASSERT_LE(plan.kc, ci);
+          EXPECT_EQ(plan.nc % t.nr, 0u);
+          EXPECT_GE(plan.nc, t.nr);
+          EXPECT_LE(plan.nc, (co + t.nr - 1) / t.nr * t.nr);
+          // The mr input rows of one block stay in L1 whenever the block is split at all.
+          if (plan.kc < ci) {
+            EXPECT_LE(t.mr * plan.kc * sizeof(float), c.l1d.bytes);
+          }
+          // One block of packed weights fits in L2 (unless a single panel is already larger).
+          if (plan.nc > t.nr) {
+            EXPECT_LE(plan.kc * plan.nc * sizeof(float), c.l2.bytes);
+          }
+        }
+}
+
+TEST(Planner, TasksCoverEveryOutputExactlyOnce) {
+  const register_tile tiles[] = {{4, 8}, {14, 32}, {6, 16}};
+  for (const cache_sizes& caches : fake_caches())
+    for (const register_tile& t : tiles)
+      for (size_t pixels : {1, 7, 49, 196, 3136, 12544})
+        for (size_t co : {1, 33, 256, 1000})
+          for (size_t groups : {1, 3})
+            for (size_t threads : {1, 2, 3, 8}) {
+              const size_t ci = 300;
+              const channel_plan channels = plan_channels(ci, co, t.mr, t.nr, caches);
+              const run_plan plan = plan_run(pixels, groups, ci, co, channels, t.mr, t.nr, threads, caches);
+              SCOPED_TRACE(testing::Message() << "pixels " << pixels << " Co " << co << " groups " << groups
+                                              << " threads " << threads);
+              ASSERT_EQ(plan.pixel_tile % t.mr, 0u);
+              ASSERT_LE(plan.pixel_tile, kMaxPixelTile);
+              ASSERT_EQ(plan.channel_tile % t.nr, 0u);
+              std::vector<unsigned char> covered(groups * pixels * co, 0);
+              const size_t tasks = task_count(plan, groups);
+              for (size_t i = 0; i < tasks; ++i) {
+                const task_tile tile = tile_of_task(plan, i, pixels, co);
+                ASSERT_LT(tile.group, groups);
+                ASSERT_GT(tile.pixel_count, 0u);
+                ASSERT_GT(tile.channel_count, 0u);
+                ASSERT_LE(tile.pixel_begin + tile.pixel_count, pixels);
+                ASSERT_LE(tile.channel_begin + tile.channel_count, co);
+                for (size_t p = tile.pixel_begin; p < tile.pixel_begin + tile.pixel_count; ++p)
+                  for (size_t c = tile.channel_begin; c < tile.channel_begin + tile.channel_count; ++c)
+                    ++covered[(tile.group * pixels + p) * co + c];
+              }
+              for (unsigned char count : covered) ASSERT_EQ(count, 1);
+              // Enough tasks to keep every thread busy when the layer has the work for it.
+              if (threads > 1 && groups * pixels * co >= threads * t.mr * t.nr * 4) {
+                EXPECT_GE(tasks, threads) << "pixel tile " << plan.pixel_tile << " channel tile " << plan.channel_tile;
+              }
+            }
+}
+
+TEST(Planner, MissingCachesFallBackToDefaults) {
+  const cache_sizes filled = with_default_caches(cache_sizes{});
+  EXPECT_GT(filled.l1d.bytes, 0u);
+  EXPECT_GT(filled.l2.bytes, filled.l1d.bytes);
+  EXPECT_GE(filled.l3.bytes, filled.l2.bytes);
+  const cache_sizes& host = host_cache_sizes();
+  EXPECT_GT(host.l1d.bytes, 0u);
+  EXPECT_GT(host.l2.bytes, 0u);
+  EXPECT_GT(host.l3.bytes, 0u);
+  std::printf("[ caches ] L1d %zu KiB, L2 %zu KiB, L3 share %zu KiB (from %s)\n", host.l1d.bytes >> 10,
+              host.l2.bytes >> 10, host.l3.bytes >> 10, host.source);
+}
+
+}  // namespace
+}  // namespace pw
