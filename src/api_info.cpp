@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "dispatch.h"
+#include "enum_value.h"
 #include "errors.h"
 
 #define PW_STRINGIFY_(x) #x
@@ -17,7 +18,7 @@ const char* pw_version(void) {
 }
 
 const char* pw_status_string(pw_status status) {
-  switch (status) {
+  switch (enum_value(status)) {
     case PW_OK: return "ok";
     case PW_ERROR_INVALID_ARGUMENT: return "invalid argument";
     case PW_ERROR_UNSUPPORTED: return "unsupported";
@@ -29,7 +30,7 @@ const char* pw_status_string(pw_status status) {
 const char* pw_last_error(void) { return last_error_message(); }
 
 const char* pw_isa_name(pw_isa isa) {
-  switch (isa) {
+  switch (enum_value(isa)) {
     case PW_ISA_AUTO: return "auto";
     case PW_ISA_SCALAR: return "scalar";
     case PW_ISA_SSE: return "sse";
@@ -54,6 +55,8 @@ pw_status pw_isa_from_name(const char* name, pw_isa* isa) {
 }
 
 int pw_isa_supported(pw_isa isa) {
+  const int value = enum_value(isa);
+  if (value < PW_ISA_AUTO || value > PW_ISA_NEON) return 0;
   const variant* v = find_built_variant(isa);
   return v != nullptr && v->runs_on(host_cpu_features()) ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 
 #include "checked_math.h"
 #include "conv.h"
+#include "enum_value.h"
 #include "errors.h"
 
 namespace pw {
@@ -19,11 +20,14 @@ pw_status validate_desc(const pw_conv_desc* d) {
   if (d->out_channels == 0) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->out_channels is 0; must be >= 1");
   if (d->stride_h == 0) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->stride_h is 0; must be >= 1");
   if (d->stride_w == 0) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->stride_w is 0; must be >= 1");
-  if (d->weight_layout != PW_WEIGHTS_IO && d->weight_layout != PW_WEIGHTS_OI)
+  // The enums as ints: a C caller may have stored any value (see enum_value.h).
+  const int layout = enum_value(d->weight_layout);
+  if (layout != PW_WEIGHTS_IO && layout != PW_WEIGHTS_OI)
     return fail(PW_ERROR_INVALID_ARGUMENT, "desc->weight_layout is %d; must be PW_WEIGHTS_IO (0) or PW_WEIGHTS_OI (1)",
-                static_cast<int>(d->weight_layout));
-  if (!isa_enum_in_range(d->isa))
-    return fail(PW_ERROR_INVALID_ARGUMENT, "desc->isa is %d; must be a pw_isa value (0..5)", static_cast<int>(d->isa));
+                layout);
+  const int isa = enum_value(d->isa);
+  if (isa < PW_ISA_AUTO || isa > PW_ISA_NEON)
+    return fail(PW_ERROR_INVALID_ARGUMENT, "desc->isa is %d; must be a pw_isa value (0..5)", isa);
   if (std::isnan(d->output_min)) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->output_min is NaN");
   if (std::isnan(d->output_max)) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->output_max is NaN");
   if (d->output_min > d->output_max)
