@@ -1,0 +1,53 @@
+"""pointwise: fp32 1x1 (pointwise) convolutions on NHWC numpy arrays, through ctypes.
+
+    >>> import numpy as np, pointwise
+    >>> conv = pointwise.Conv1x1(np.array([[1], [2]], np.float32))   # Ci=2 -> Co=1, "io"
+    >>> conv.conv(np.arange(1, 19, dtype=np.float32).reshape(3, 3, 2))[..., 0]
+
+The shared library is found through POINTWISE_LIBRARY, next to this package or under
+its install prefix, or by the dynamic loader (see pointwise._library).
+"""
+
+from . import _library, _threads
+from .errors import (InvalidArgumentError, OutOfMemoryError, PointwiseError, Status,
+                     UnsupportedError)
+
+_lib = _library.load()
+_threads.register_cleanup(_lib)
+
+from .conv import Conv1x1, ConvInfo  # noqa: E402  (needs _lib)
+
+ISAS = _library.ISA_NAMES
+
+__all__ = ["Conv1x1", "ConvInfo", "PointwiseError", "InvalidArgumentError", "UnsupportedError",
+           "OutOfMemoryError", "Status", "ISAS", "isa_supported", "supported_isas", "best_isa",
+           "version", "library_path"]
+
+
+def isa_supported(name):
+    """True when the variant `name` ("scalar", "sse", "avx2", "avx512", "neon") is built
+    in and this CPU runs it. InvalidArgumentError for a name the library does not know."""
+    from .conv import _isa_value
+    return bool(_lib.pw_isa_supported(_isa_value(_lib, name)))
+
+
+def supported_isas():
+    """The variants this build and CPU run, in ISAS order."""
+    return [name for name in ISAS if isa_supported(name)]
+
+
+def best_isa():
+    """The variant isa="auto" picks here (POINTWISE_ISA included); None when POINTWISE_ISA
+    names a variant that cannot run here."""
+    value = _lib.pw_best_isa()
+    return None if value == _library.PW_ISA_AUTO else _lib.pw_isa_name(value).decode()
+
+
+def version():
+    """The loaded library's version, "MAJOR.MINOR.PATCH"."""
+    return _lib.pw_version().decode()
+
+
+def library_path():
+    """The shared library file this package loaded."""
+    return _library.library_path(_lib)

@@ -1,0 +1,159 @@
+"""Finds and loads libpointwise, and declares the C API's prototypes for ctypes.
+
+Search order (the first that exists and loads wins):
+  1. the environment variable POINTWISE_LIBRARY: the library file, or its directory;
+  2. next to this package (a copy bundled inside it), then the lib directories of
+     the install prefix around it (<prefix>/lib/python3/dist-packages/pointwise
+     -> <prefix>/lib, <prefix>/lib64, <prefix>/lib/<multiarch>);
+  3. ctypes.util.find_library("pointwise") (ldconfig, LD_LIBRARY_PATH), then the
+     SONAME through the dynamic loader's own search.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import sys
+import sysconfig
+from pathlib import Path
+
+# The C API major version this binding is written against (pointwise.h).
+API_MAJOR = 0
+
+if sys.platform == "darwin":
+    _FILE_NAMES = ("libpointwise.%d.dylib" % API_MAJOR, "libpointwise.dylib")
+elif sys.platform == "win32":
+    _FILE_NAMES = ("pointwise.dll",)
+else:
+    _FILE_NAMES = ("libpointwise.so.%d" % API_MAJOR, "libpointwise.so")
+
+
+class pw_conv_desc(ctypes.Structure):
+    _fields_ = [
+        ("groups", ctypes.c_size_t),
+        ("in_channels", ctypes.c_size_t),
+        ("out_channels", ctypes.c_size_t),
+        ("stride_h", ctypes.c_size_t),
+        ("stride_w", ctypes.c_size_t),
+        ("weight_layout", ctypes.c_int),
+        ("output_min", ctypes.c_float),
+        ("output_max", ctypes.c_float),
+        ("isa", ctypes.c_int),
+        ("flush_denormals", ctypes.c_int),
+    ]
+
+
+class pw_conv_info(ctypes.Structure):
+    _fields_ = [
+        ("isa", ctypes.c_int),
+        ("mr", ctypes.c_size_t),
+        ("nr", ctypes.c_size_t),
+        ("kc", ctypes.c_size_t),
+        ("nc", ctypes.c_size_t),
+        ("packed_weight_bytes", ctypes.c_size_t),
+    ]
+
+
+# pw_weight_layout and pw_isa values (pointwise.h).
+PW_WEIGHTS_IO = 0
+PW_WEIGHTS_OI = 1
+PW_ISA_AUTO = 0
+ISA_NAMES = ("scalar", "sse", "avx2", "avx512", "neon")  # pw_isa 1..5
+
+_c = ctypes
+_PROTOTYPES = {
+    # name: (restype, argtypes)
+    "pw_conv_desc_init": (None, [_c.POINTER(pw_conv_desc), _c.c_size_t, _c.c_size_t]),
+    "pw_conv_create": (_c.c_int, [_c.POINTER(pw_conv_desc), _c.c_void_p, _c.c_void_p, _c.POINTER(_c.c_void_p)]),
+    "pw_conv_run": (_c.c_int, [_c.c_void_p, _c.c_size_t, _c.c_size_t, _c.c_size_t,
+                               _c.c_void_p, _c.c_size_t, _c.c_void_p, _c.c_size_t,
+                               _c.c_void_p, _c.c_size_t, _c.c_void_p]),
+    "pw_conv_destroy": (None, [_c.c_void_p]),
+    "pw_conv_get_info": (_c.c_int, [_c.c_void_p, _c.POINTER(pw_conv_info)]),
+    "pw_best_isa": (_c.c_int, []),
+    "pw_isa_supported": (_c.c_int, [_c.c_int]),
+    "pw_isa_name": (_c.c_char_p, [_c.c_int]),
+    "pw_isa_from_name": (_c.c_int, [_c.c_char_p, _c.POINTER(_c.c_int)]),
+    "pw_threadpool_create": (_c.c_void_p, [_c.c_size_t]),
+    "pw_threadpool_destroy": (None, [_c.c_void_p]),
+    "pw_threadpool_threads": (_c.c_size_t, [_c.c_void_p]),
+    "pw_status_string": (_c.c_char_p, [_c.c_int]),
+    "pw_last_error": (_c.c_char_p, []),
+    "pw_version": (_c.c_char_p, []),
+}
+
+
+def _candidates():
+    """Yields (path or name, whether it was asked for explicitly)."""
+    explicit = os.environ.get("POINTWISE_LIBRARY")
+    if explicit:
+        path = Path(explicit)
+        if path.is_dir():
+            for name in _FILE_NAMES:
+                yield str(path / name), True
+        else:
+            yield str(path), True
+        return
+    here = Path(__file__).resolve().parent
+    lib_dirs = ["lib", "lib64"]
+    multiarch = sysconfig.get_config_var("MULTIARCH")
+    if multiarch:
+        lib_dirs.append("lib/" + multiarch)
+    # here itself, then up to <prefix> when installed as <prefix>/lib/python3/dist-packages/pointwise.
+    for directory in [here] + list(here.parents)[:4]:
+        for sub in [""] + lib_dirs:
+            for name in _FILE_NAMES:
+                candidate = directory / sub / name if sub else directory / name
+                if candidate.is_file():
+                    yield str(candidate), False
+    found = ctypes.util.find_library("pointwise")
+    if found:
+        yield found, False
+    yield _FILE_NAMES[0], False
+
+
+def load():
+    """Returns the loaded library with every prototype declared; ImportError if none loads."""
+    tried = []
+    for candidate, explicit in _candidates():
+        try:
+            lib = ctypes.CDLL(candidate)
+        except OSError as error:
+            tried.append("%s (%s)" % (candidate, error))
+            if explicit:
+                break
+            continue
+        missing = [name for name in _PROTOTYPES if not hasattr(lib, name)]
+        if missing:
+            tried.append("%s (not libpointwise: no %s)" % (candidate, ", ".join(missing)))
+            if explicit:
+                break
+            continue
+        for name, (restype, argtypes) in _PROTOTYPES.items():
+            function = getattr(lib, name)
+            function.restype = restype
+            function.argtypes = argtypes
+        major = int(lib.pw_version().decode().split(".")[0])
+        if major != API_MAJOR:
+            raise ImportError("%s is pointwise %s; this binding needs major version %d"
+                              % (candidate, lib.pw_version().decode(), API_MAJOR))
+        return lib
+    raise ImportError("cannot load libpointwise; set POINTWISE_LIBRARY to the library file. Tried: "
+                      + "; ".join(tried))
+
+
+def library_path(lib):
+    """The file the dynamic loader actually opened for `lib`."""
+    if sys.platform.startswith("linux"):
+        # dladdr on one of its functions names the file, whatever name it was loaded by.
+        class _DlInfo(ctypes.Structure):
+            _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                        ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+        try:
+            libdl = ctypes.CDLL(None)
+            info = _DlInfo()
+            address = ctypes.cast(lib.pw_version, ctypes.c_void_p)
+            if libdl.dladdr(address, ctypes.byref(info)) and info.dli_fname:
+                return os.path.realpath(info.dli_fname.decode())
+        except (OSError, AttributeError):
+            pass
+    return lib._name

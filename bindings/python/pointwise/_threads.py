@@ -1,0 +1,39 @@
+"""pw_threadpool objects shared by every Conv1x1.run, one per thread count, created on
+first use and destroyed when the interpreter exits."""
+
+import atexit
+import threading
+
+_pools = {}
+_lock = threading.Lock()
+
+
+def pool_for(lib, threads):
+    """The pw_threadpool* to pass for `threads` (None or 1: the calling thread only)."""
+    if threads is None:
+        return None
+    if isinstance(threads, bool) or not isinstance(threads, int):
+        raise TypeError("threads must be an int or None, got %r" % (threads,))
+    if threads < 0:
+        raise ValueError("threads must be >= 0 (0: one per CPU), got %d" % threads)
+    if threads == 1:
+        return None
+    with _lock:
+        pool = _pools.get(threads)
+        if pool is None:
+            pool = lib.pw_threadpool_create(threads)
+            if not pool:
+                raise MemoryError("pw_threadpool_create(%d) failed" % threads)
+            _pools[threads] = pool
+        return pool
+
+
+def destroy_all(lib):
+    with _lock:
+        for pool in _pools.values():
+            lib.pw_threadpool_destroy(pool)
+        _pools.clear()
+
+
+def register_cleanup(lib):
+    atexit.register(destroy_all, lib)

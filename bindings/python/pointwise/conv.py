@@ -1,0 +1,188 @@
+"""Conv1x1: a pw_conv (weights packed once) run on NHWC float32 numpy arrays."""
+
+import collections
+import ctypes
+import math
+import numbers
+
+import numpy as np
+
+from . import _arrays, _threads, _weights
+from ._library import PW_ISA_AUTO, pw_conv_desc, pw_conv_info
+from .errors import error_for
+
+ConvInfo = collections.namedtuple("ConvInfo", "isa mr nr kc nc packed_weight_bytes")
+
+_ACTIVATIONS = {None: (-math.inf, math.inf), "relu": (0.0, math.inf), "relu6": (0.0, 6.0)}
+
+
+def _pair(name, value):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value, value)
+    try:
+        first, second = value
+    except (TypeError, ValueError):
+        raise TypeError("%s must be an int or a pair of ints, got %r" % (name, value)) from None
+    for item in (first, second):
+        if isinstance(item, bool) or not isinstance(item, numbers.Integral):
+            raise TypeError("%s must be an int or a pair of ints, got %r" % (name, value))
+        if item < 0:
+            raise ValueError("%s must be >= 1, got %r" % (name, value))
+    return int(first), int(second)
+
+
+def _clamp(activation):
+    if isinstance(activation, str) or activation is None:
+        if activation not in _ACTIVATIONS:
+            raise ValueError("activation must be None, 'relu', 'relu6' or (min, max), got %r" % (activation,))
+        return _ACTIVATIONS[activation]
+    try:
+        low, high = activation
+    except (TypeError, ValueError):
+        raise TypeError("activation must be None, 'relu', 'relu6' or (min, max), got %r" % (activation,)) from None
+    low = -math.inf if low is None else float(low)
+    high = math.inf if high is None else float(high)
+    return low, high
+
+
+class Conv1x1:
+    """A 1x1 convolution with its weights packed once, for NHWC float32 arrays.
+
+    weights: PyTorch (Co, Ci/groups, 1, 1), TensorFlow (1, 1, Ci/groups, Co), or 2-D
+    (Ci/groups, Co) for layout="io" / (Co, Ci/groups) for layout="oi". bias: Co values
+    or None. stride: int or (sh, sw). activation: None, "relu", "relu6" or a
+    (min, max) clamp. isa: "auto" or a variant name ("scalar", "sse", "avx2",
+    "avx512", "neon"); UnsupportedError if this CPU or build lacks it.
+    """
+
+    def __init__(self, weights, bias=None, *, layout=None, groups=1, stride=1, activation=None,
+                 isa="auto"):
+        from . import _lib  # the loaded library, shared by the package
+        self._lib = _lib
+        self._conv = None
+        if isinstance(groups, bool) or not isinstance(groups, numbers.Integral):
+            raise TypeError("groups must be an int, got %r" % (groups,))
+        if groups < 1:
+            raise ValueError("groups must be >= 1, got %d" % groups)
+        packed, layout_value, ci, co = _weights.normalize(weights, layout, int(groups))
+        stride_h, stride_w = _pair("stride", stride)
+        output_min, output_max = _clamp(activation)
+
+        desc = pw_conv_desc()
+        _lib.pw_conv_desc_init(ctypes.byref(desc), ci, co)
+        desc.groups = int(groups)
+        desc.stride_h, desc.stride_w = stride_h, stride_w
+        desc.weight_layout = layout_value
+        desc.output_min, desc.output_max = output_min, output_max
+        desc.isa = _isa_value(_lib, isa)
+
+        bias_pointer = None
+        if bias is not None:
+            bias = np.ascontiguousarray(np.asarray(bias, dtype=np.float32))
+            if bias.shape != (groups * co,):
+                raise ValueError("bias must have shape (%d,), got %s" % (groups * co, bias.shape))
+            bias_pointer = bias.ctypes.data
+        conv = ctypes.c_void_p()
+        status = _lib.pw_conv_create(ctypes.byref(desc), packed.ctypes.data, bias_pointer, ctypes.byref(conv))
+        _check(_lib, status)
+        self._conv = conv
+        self.groups = int(groups)
+        self.in_channels = ci * self.groups    # of the whole input tensor
+        self.out_channels = co * self.groups   # of the whole output tensor
+        self.stride = (stride_h, stride_w)
+        self.activation = (output_min, output_max)
+
+    @property
+    def info(self):
+        """The variant this conv runs and its tiles (pw_conv_info)."""
+        info = pw_conv_info()
+        _check(self._lib, self._lib.pw_conv_get_info(self._handle(), ctypes.byref(info)))
+        return ConvInfo(self._lib.pw_isa_name(info.isa).decode(), info.mr, info.nr, info.kc, info.nc,
+                        info.packed_weight_bytes)
+
+    @property
+    def isa(self):
+        return self.info.isa
+
+    def output_shape(self, input_shape):
+        """The output's shape for an input of shape (N, H, W, C) or (H, W, C)."""
+        *outer, height, width, _ = input_shape
+        return tuple(outer) + ((height - 1) // self.stride[0] + 1 if height else 0,
+                               (width - 1) // self.stride[1] + 1 if width else 0, self.out_channels)
+
+    def __call__(self, x, residual=None, out=None, threads=None):
+        return self.conv(x, residual=residual, out=out, threads=threads)
+
+    def conv(self, x, residual=None, out=None, threads=None):
+        """y = clamp(x * w + bias (+ residual)) on NHWC float32 arrays, returned as `out`
+        (allocated when None). x, residual and out may be channel slices of wider arrays;
+        residual may be out itself (an in-place add). threads: None or 1 runs on the
+        calling thread, n > 1 on a pool of n threads, 0 on one thread per CPU; the
+        result is the same, bit for bit."""
+        _arrays.check_float32("x", x)
+        if x.ndim not in (3, 4):
+            raise ValueError("x must be NHWC (N, H, W, C) or (H, W, C), got shape %s" % (x.shape,))
+        rank = x.ndim
+        if x.shape[-1] != self.in_channels:
+            raise ValueError("x has %d channels, the conv takes %d" % (x.shape[-1], self.in_channels))
+        expected = self.output_shape(x.shape)
+        if out is None:
+            out = np.empty(expected, dtype=np.float32)
+        elif isinstance(out, np.ndarray) and out.shape != expected:
+            raise ValueError("out must have shape %s, got %s" % (expected, out.shape))
+        out_view, out_stride = _arrays.writable("out", out, rank)
+        if residual is out:
+            residual_view, residual_stride = out_view, out_stride
+        elif residual is not None:
+            if isinstance(residual, np.ndarray) and residual.shape != expected:
+                raise ValueError("residual must have shape %s, got %s" % (expected, residual.shape))
+            residual_view, residual_stride = _arrays.readable("residual", residual, rank)
+        x_view, x_stride = _arrays.readable("x", x, rank)
+        batch, height, width, _ = x_view.shape
+        pool = _threads.pool_for(self._lib, threads)
+        status = self._lib.pw_conv_run(
+            self._handle(), batch, height, width,
+            x_view.ctypes.data, x_stride, out_view.ctypes.data, out_stride,
+            residual_view.ctypes.data if residual is not None else None,
+            residual_stride if residual is not None else 0, pool)
+        _check(self._lib, status)
+        return out
+
+    def close(self):
+        """Frees the packed weights now rather than when the object is collected."""
+        if self._conv is not None:
+            self._lib.pw_conv_destroy(self._conv)
+            self._conv = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_conv", None) is not None:
+            self.close()
+
+    def __repr__(self):
+        state = "isa=%r" % self.isa if self._conv is not None else "closed"
+        return "Conv1x1(in_channels=%d, out_channels=%d, groups=%d, stride=%s, %s)" % (
+            self.in_channels, self.out_channels, self.groups, self.stride, state)
+
+    def _handle(self):
+        if self._conv is None:
+            raise ValueError("this Conv1x1 is closed")
+        return self._conv
+
+
+def _check(lib, status):
+    if status != 0:
+        raise error_for(status, lib.pw_last_error().decode(errors="replace"))
+
+
+def _isa_value(lib, name):
+    if not isinstance(name, str):
+        raise TypeError("isa must be a variant name such as 'auto' or 'avx2', got %r" % (name,))
+    value = ctypes.c_int(PW_ISA_AUTO)
+    _check(lib, lib.pw_isa_from_name(name.encode(), ctypes.byref(value)))
+    return value.value
