@@ -1,0 +1,87 @@
+// oneDNN: its direct convolution, NHWC source and destination, weights in the format
+// the primitive prefers (format_tag::any) reordered once at creation, bias, ReLU as
+// a post-op. Its OpenMP runtime is given the row's thread count.
+#include <omp.h>
+
+#include <dnnl.hpp>
+
+#include "peers.h"
+
+namespace pw_bench {
+namespace {
+
+using dnnl::memory;
+using tag = dnnl::memory::format_tag;
+
+class onednn_runner final : public conv_runner {
+ public:
+  onednn_runner(const layer& l, const layer_data& data)
+      : engine_(dnnl::engine::kind::cpu, 0), stream_(engine_), output_(l.out_pixels() * l.out_channels) {
+    const memory::dim ci = static_cast<memory::dim>(l.in_channels), co = static_cast<memory::dim>(l.out_channels);
+    const memory::dim h = static_cast<memory::dim>(l.height), w = static_cast<memory::dim>(l.width);
+    const memory::dim oh = static_cast<memory::dim>(l.out_height()), ow = static_cast<memory::dim>(l.out_width());
+    const memory::dim s = static_cast<memory::dim>(l.stride);
+    const auto f32 = memory::data_type::f32;
+    memory::desc src_md({1, ci, h, w}, f32, tag::nhwc);
+    memory::desc dst_md({1, co, oh, ow}, f32, tag::nhwc);
+    memory::desc bias_md({co}, f32, tag::x);
+    memory::desc any_weights_md({co, ci, 1, 1}, f32, tag::any);
+    dnnl::post_ops relu;
+    relu.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(relu);
+    dnnl::convolution_forward::desc conv_desc(dnnl::prop_kind::forward_inference,
+                                              dnnl::algorithm::convolution_direct, src_md, any_weights_md, bias_md,
+                                              dst_md, {s, s}, {0, 0}, {0, 0});
+    dnnl::convolution_forward::primitive_desc pd(conv_desc, attr, engine_);
+    implementation_ = pd.impl_info_str();
+    conv_ = dnnl::convolution_forward(pd);
+
+    memory user_weights({{co, ci, 1, 1}, f32, tag::oihw}, engine_, const_cast<float*>(data.weights_oi.data()));
+    weights_ = memory(pd.weights_desc(), engine_);
+    dnnl::reorder(user_weights, weights_).execute(stream_, user_weights, weights_);
+    stream_.wait();
+    src_ = memory(src_md, engine_, const_cast<float*>(data.input.data()));
+    dst_ = memory(dst_md, engine_, output_.data());
+    bias_ = memory(bias_md, engine_, const_cast<float*>(data.bias.data()));
+  }
+
+  void run() override {
+    conv_.execute(stream_, {{DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_BIAS, bias_},
+                            {DNNL_ARG_DST, dst_}});
+    stream_.wait();
+  }
+  const float* output() const override { return output_.data(); }
+  std::string label() const override { return implementation_; }
+
+ private:
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  std::vector<float> output_;
+  dnnl::convolution_forward conv_;
+  memory src_, weights_, bias_, dst_;
+  std::string implementation_;
+};
+
+std::unique_ptr<conv_runner> make_onednn(const layer& l, const layer_data& data, size_t threads,
+                                         std::string* error) {
+  // Set before the primitive is created: oneDNN plans its split for this count.
+  omp_set_num_threads(static_cast<int>(threads));
+  try {
+    return std::make_unique<onednn_runner>(l, data);
+  } catch (const dnnl::error& e) {
+    *error = std::string("oneDNN: ") + e.what();
+    return nullptr;
+  }
+}
+
+}  // namespace
+
+peer_library onednn_peer() {
+  const dnnl_version_t* v = dnnl_version();
+  std::string version = "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+                        std::to_string(v->patch) + " (" + v->hash + ")";
+  return {"onednn", version, make_onednn};
+}
+
+}  // namespace pw_bench

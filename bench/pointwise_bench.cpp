@@ -1,0 +1,206 @@
+// The ISA-variant benchmark: every pointwise variant this build has and this CPU
+// runs, PW_ISA_AUTO, and the peers that were found, over the layer suites of
+// DESIGN.md, on one thread and on all cores, side by side in one process.
+//
+// Row names: <suite>/<layer>/<variant>/threads:<T>, e.g.
+//   resnet50/28x28_512x128/avx512/threads:1    mobilenet_v2/7x7_960x320/onednn/threads:2
+//   peak/fma/avx512/threads:1                  peak/memory_read/all/threads:2
+// so --benchmark_filter can pick a suite, a layer, a variant or a thread count.
+//
+// Each layer row reports GFLOP/s (2*M*Ci*Co per run), peak_GFLOP/s (the canary: a
+// burst of the variant's peak loop on as many threads, run just before and just
+// after the batch), peak_share (GFLOP/s over that canary), GB/s (the bytes a run
+// must move at least, for memory-bound layers) and flop_per_byte.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "canary.h"
+#include "layer_data.h"
+#include "layer_suites.h"
+#include "peers.h"
+#include "runner.h"
+
+namespace pw_bench {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct row_spec {
+  const layer* l;
+  size_t threads;
+  pw_isa isa;                // the pointwise variant (PW_ISA_AUTO included) when peer is null
+  const peer_library* peer;  // or the peer library
+  peak_kind peak;            // the loop the canary runs
+};
+
+// The runner of the row being measured. Google Benchmark calls a row's function
+// several times (to size the batch, then for each repetition): the runner is made
+// and checked once, on the first call.
+struct active_row {
+  const row_spec* spec = nullptr;
+  std::unique_ptr<conv_runner> runner;
+  std::string error;
+};
+active_row g_active;
+
+void activate(const row_spec& spec) {
+  if (g_active.spec == &spec) return;
+  g_active.runner.reset();  // before data_for replaces the layer's buffers
+  g_active.spec = &spec;
+  g_active.error.clear();
+  const layer_data& data = data_for(*spec.l);
+  if (!data.error.empty()) {
+    g_active.error = data.error;
+    return;
+  }
+  g_active.runner = spec.peer != nullptr ? spec.peer->make(*spec.l, data, spec.threads, &g_active.error)
+                                         : make_pointwise_runner(*spec.l, data, spec.isa, spec.threads, &g_active.error);
+  if (g_active.runner == nullptr) return;
+  g_active.runner->run();
+  g_active.error = compare_output(*spec.l, data, g_active.runner->output());
+  if (!g_active.error.empty()) g_active.runner.reset();
+}
+
+void run_layer_row(benchmark::State& state, const row_spec* spec) {
+  activate(*spec);
+  if (g_active.runner == nullptr) {
+    state.SkipWithError(g_active.error.c_str());
+    return;
+  }
+  conv_runner& runner = *g_active.runner;
+  const double canary_before = canary_peak(spec->peak, spec->threads);
+  const auto start = clock_type::now();
+  for (auto _ : state) runner.run();
+  const double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  const double canary_after = canary_peak(spec->peak, spec->threads);
+  runner.after_batch();
+
+  const double runs = static_cast<double>(state.iterations());
+  const double flops_per_second = spec->l->flops() * runs / std::max(seconds, 1e-12);
+  const double canary = 0.5 * (canary_before + canary_after);
+  state.counters["GFLOP/s"] = flops_per_second * 1e-9;
+  state.counters["peak_GFLOP/s"] = canary * 1e-9;
+  state.counters["peak_share"] = flops_per_second / canary;
+  // How far the ceiling moved during the batch: a large drop marks a row measured
+  // while the host throttled the core.
+  state.counters["canary_drop"] = 1.0 - std::min(canary_before, canary_after) / std::max(canary_before, canary_after);
+  state.counters["GB/s"] = spec->l->min_bytes() * runs / std::max(seconds, 1e-12) * 1e-9;
+  state.counters["flop_per_byte"] = spec->l->flops() / spec->l->min_bytes();
+  state.counters["threads"] = static_cast<double>(spec->threads);
+  state.SetLabel(runner.label());
+}
+
+void run_fma_peak_row(benchmark::State& state, peak_kind kind, size_t threads) {
+  double rate_sum = 0;
+  for (auto _ : state) rate_sum += measure_peak(kind, threads, 0.01);
+  const double rate = rate_sum / std::max<double>(1, static_cast<double>(state.iterations()));
+  state.counters["GFLOP/s"] = rate * 1e-9;
+  state.counters["peak_GFLOP/s"] = rate * 1e-9;
+  state.counters["peak_share"] = 1.0;
+  state.counters["threads"] = static_cast<double>(threads);
+  state.SetLabel(std::string(peak_kind_name(kind)) + " register-only loop");
+}
+
+void run_memory_row(benchmark::State& state, size_t threads) {
+  constexpr size_t kBytes = size_t{128} << 20;  // far beyond any L3 this benchmark meets
+  double rate_sum = 0;
+  for (auto _ : state) rate_sum += measure_read_bandwidth(threads, kBytes / threads, 3);
+  const double rate = rate_sum / std::max<double>(1, static_cast<double>(state.iterations()));
+  state.counters["GB/s"] = rate * 1e-9;
+  state.counters["threads"] = static_cast<double>(threads);
+  state.SetLabel("read " + std::to_string(kBytes >> 20) + " MiB");
+}
+
+std::vector<size_t> thread_counts() {
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<size_t> counts{1};
+  if (cores > 1) counts.push_back(cores);
+  return counts;
+}
+
+std::vector<pw_isa> runnable_variants() {
+  std::vector<pw_isa> variants;
+  for (pw_isa isa : {PW_ISA_SCALAR, PW_ISA_SSE, PW_ISA_AVX2, PW_ISA_AVX512, PW_ISA_NEON})
+    if (pw_isa_supported(isa)) variants.push_back(isa);
+  return variants;
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string text;
+  for (const std::string& part : parts) text += (text.empty() ? "" : " ") + part;
+  return text;
+}
+
+void describe_run(const std::vector<pw_isa>& variants, const std::vector<peer_library>& peers) {
+  std::vector<std::string> names;
+  for (pw_isa isa : variants) names.push_back(pw_isa_name(isa));
+  benchmark::AddCustomContext("pointwise_version", pw_version());
+  const std::string variant_list = join(names);
+  benchmark::AddCustomContext("pointwise_variants", variant_list);
+  const pw_isa best = pw_best_isa();
+  benchmark::AddCustomContext("pointwise_auto", best == PW_ISA_AUTO ? "unavailable (POINTWISE_ISA cannot be honoured)"
+                                                                    : pw_isa_name(best));
+  names.clear();
+  for (peak_kind kind : runnable_peak_kinds()) names.push_back(peak_kind_name(kind));
+  benchmark::AddCustomContext("peak_loops", join(names));
+  for (const peer_library& peer : peers) benchmark::AddCustomContext("peer_" + peer.name, peer.version);
+  if (peers.empty()) benchmark::AddCustomContext("peers", "none found at build time");
+  std::fprintf(stderr, "pointwise %s: variants [%s], auto picks %s\n", pw_version(), variant_list.c_str(),
+               pw_isa_name(best));
+  for (const peer_library& peer : peers) std::fprintf(stderr, "peer %s: %s\n", peer.name.c_str(), peer.version.c_str());
+}
+
+}  // namespace
+}  // namespace pw_bench
+
+int main(int argc, char** argv) {
+  using namespace pw_bench;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+
+  static const std::vector<peer_library> peers = available_peers();
+  const std::vector<pw_isa> variants = runnable_variants();
+  describe_run(variants, peers);
+
+  static std::vector<std::unique_ptr<row_spec>> specs;  // the rows' arguments live as long as the run
+  for (size_t threads : thread_counts()) {
+    const std::string suffix = "/threads:" + std::to_string(threads);
+    for (peak_kind kind : runnable_peak_kinds())
+      benchmark::RegisterBenchmark((std::string("peak/fma/") + peak_kind_name(kind) + suffix).c_str(),
+                                   run_fma_peak_row, kind, threads)
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("peak/memory_read/all" + suffix).c_str(), run_memory_row, threads)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+
+  for (const layer& l : all_layers()) {
+    for (size_t threads : thread_counts()) {
+      const std::string prefix = l.suite + "/" + l.name() + "/";
+      const std::string suffix = "/threads:" + std::to_string(threads);
+      auto add = [&](const std::string& variant_name, pw_isa isa, const peer_library* peer, peak_kind peak) {
+        specs.push_back(std::make_unique<row_spec>(row_spec{&l, threads, isa, peer, peak}));
+        benchmark::RegisterBenchmark((prefix + variant_name + suffix).c_str(), run_layer_row, specs.back().get())
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
+      };
+      for (pw_isa isa : variants) add(pw_isa_name(isa), isa, nullptr, peak_kind_for(isa));
+      // The default rows: what PW_ISA_AUTO (and POINTWISE_ISA) picks; the label says which.
+      const pw_isa best = pw_best_isa();
+      add("auto", PW_ISA_AUTO, nullptr, peak_kind_for(best == PW_ISA_AUTO ? PW_ISA_SCALAR : best));
+      for (const peer_library& peer : peers) add(peer.name, PW_ISA_AUTO, &peer, best_peak_kind());
+    }
+  }
+
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

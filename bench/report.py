@@ -1,0 +1,249 @@
+#!/usr/bin/python3
+"""Reads pointwise_bench's JSON (--benchmark_out) and prints the table of the main job:
+per suite and thread count, each layer's GFLOP/s, % of the variant's peak (the canary
+measured around the same batch), and the ratio to the best peer and to each peer,
+with geometric means per suite; draws the chart (GFLOP/s per layer, a bar per
+variant and per peer, the peak as a line). Repeated rows are reduced to medians.
+
+usage: report.py bench.json [--png out/bench.png]
+"""
+import argparse
+import json
+import math
+import statistics
+import sys
+from collections import OrderedDict, defaultdict
+
+VARIANT_ORDER = ["scalar", "sse", "avx2", "avx512", "neon", "auto"]
+PEER_ORDER = ["onednn", "xnnpack", "openblas"]
+
+
+def geomean(values):
+    values = [v for v in values if v is not None and v > 0]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    samples = defaultdict(list)  # name -> list of benchmark entries (one per repetition)
+    errors = {}
+    for entry in data["benchmarks"]:
+        if entry.get("run_type") == "aggregate":
+            continue
+        name = entry.get("run_name", entry["name"]).replace("/real_time", "")
+        if entry.get("error_occurred"):
+            errors[name] = entry.get("error_message", "error")
+            continue
+        samples[name].append(entry)
+    rows = OrderedDict()
+    for name, entries in samples.items():
+        parts = name.split("/")
+        if len(parts) != 4:
+            continue
+        suite, layer, variant, threads = parts
+        row = {"suite": suite, "layer": layer, "variant": variant,
+               "threads": int(threads.split(":")[1]), "label": entries[-1].get("label", "")}
+        for key in ("GFLOP/s", "peak_share", "peak_GFLOP/s", "GB/s", "flop_per_byte"):
+            values = [e[key] for e in entries if key in e]
+            row[key] = statistics.median(values) if values else None
+        rows[name] = row
+    return data.get("context", {}), rows, errors
+
+
+def fmt(value, spec, width):
+    if value is None:
+        return "-".rjust(width)
+    if spec == ".1f" and abs(value) < 10:  # small layers: keep three significant digits
+        spec = ".3f" if abs(value) < 1 else ".2f"
+    return format(value, spec).rjust(width)
+
+
+def ratio_text(ours, theirs, width=9):
+    if ours is None or not theirs:
+        return "-".rjust(width)
+    return (format(ours / theirs, ".2f") + "x").rjust(width)
+
+
+def report(context, rows, errors, out=sys.stdout):
+    def p(text=""):
+        print(text, file=out)
+
+    peaks = {(r["layer"], r["variant"], r["threads"]): r for r in rows.values() if r["suite"] == "peak"}
+    layers = [r for r in rows.values() if r["suite"] != "peak"]
+    peers = [v for v in PEER_ORDER if any(r["variant"] == v for r in layers)]
+    variants = [v for v in VARIANT_ORDER if any(r["variant"] == v for r in layers)]
+    thread_counts = sorted({r["threads"] for r in layers})
+
+    p("pointwise %s   variants built and runnable: %s   PW_ISA_AUTO picks: %s" % (
+        context.get("pointwise_version", "?"), context.get("pointwise_variants", "?"),
+        context.get("pointwise_auto", "?")))
+    for key in sorted(context):
+        if key.startswith("peer_"):
+            p("peer %-9s %s" % (key[5:], context[key]))
+    if not peers:
+        p("peers: none were built in (install libdnnl-dev, libxnnpack-dev, libopenblas-dev)")
+    p()
+    p("ceilings (median of the peak rows):")
+    for (kind, variant, threads), r in sorted(peaks.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1])):
+        if kind == "fma":
+            p("  %-8s FMA peak, %d thread(s): %8.1f GFLOP/s" % (variant, threads, r["GFLOP/s"]))
+        else:
+            p("  memory read,     %d thread(s): %8.1f GB/s" % (threads, r["GB/s"]))
+    p("(% of peak: over the canary of the variant's ISA measured around the same batch; peers over the best ISA's)")
+
+    by_group = OrderedDict()
+    for r in layers:
+        by_group.setdefault((r["suite"], r["threads"]), OrderedDict()).setdefault(r["layer"], {})[r["variant"]] = r
+
+    summary = []
+    for (suite, threads), layer_rows in by_group.items():
+        fma = [r["GFLOP/s"] for (k, v, t), r in peaks.items() if k == "fma" and t == threads]
+        memory = peaks.get(("memory_read", "all", threads))
+        balance = (max(fma) / memory["GB/s"]) if fma and memory and memory.get("GB/s") else None
+        p()
+        p("== %s, %d thread%s ==" % (suite, threads, "" if threads == 1 else "s"))
+        header = "%-20s %-12s %9s %6s %9s" % ("layer", "variant", "GFLOP/s", "%peak", "/best peer")
+        header += "".join("%10s" % ("/" + peer) for peer in peers)
+        p(header + "   note")
+        per_variant = defaultdict(lambda: defaultdict(list))
+        for layer, by_variant in layer_rows.items():
+            peer_speeds = {peer: by_variant[peer]["GFLOP/s"] for peer in peers if peer in by_variant}
+            best_peer = max(peer_speeds.values()) if peer_speeds else None
+            memory_bound = balance is not None and any(
+                r.get("flop_per_byte") is not None and r["flop_per_byte"] < balance for r in by_variant.values())
+            first = True
+            for variant in variants:
+                r = by_variant.get(variant)
+                name = "%s/%s/%s/threads:%d" % (suite, layer, variant, threads)
+                shown = variant
+                if variant == "auto" and r is not None:
+                    shown = "auto=" + r["label"].split(" ")[0]
+                line = "%-20s %-12s " % (layer if first else "", shown)
+                first = False
+                if r is None:
+                    p(line + "failed: " + errors.get(name, "no result"))
+                    continue
+                line += fmt(r["GFLOP/s"], ".1f", 9) + " " + fmt(100 * r["peak_share"] if r["peak_share"] else None, ".0f", 5) + "%"
+                line += ratio_text(r["GFLOP/s"], best_peer, 10)
+                line += "".join(ratio_text(r["GFLOP/s"], peer_speeds.get(peer), 10) for peer in peers)
+                if memory_bound and r.get("GB/s") is not None:
+                    line += "   memory-bound: %.1f GB/s (%.0f%% of read bw)" % (r["GB/s"], 100 * r["GB/s"] / memory["GB/s"])
+                p(line)
+                per_variant[variant]["gflops"].append(r["GFLOP/s"])
+                per_variant[variant]["share"].append(r["peak_share"])
+                if best_peer:
+                    per_variant[variant]["best"].append(r["GFLOP/s"] / best_peer)
+                for peer in peers:
+                    if peer_speeds.get(peer):
+                        per_variant[variant][peer].append(r["GFLOP/s"] / peer_speeds[peer])
+            peer_line = "   ".join("%s %s (%s%%)%s" % (
+                peer, fmt(by_variant[peer]["GFLOP/s"], ".1f", 0),
+                fmt(100 * by_variant[peer]["peak_share"], ".0f", 0),
+                " [" + by_variant[peer]["label"] + "]" if by_variant[peer]["label"] else "")
+                for peer in peers if peer in by_variant)
+            failed = ["%s failed: %s" % (peer, errors.get("%s/%s/%s/threads:%d" % (suite, layer, peer, threads), "no result"))
+                      for peer in peers if peer not in by_variant]
+            if peer_line or failed:
+                p("%-20s %-12s %s" % ("", "peers:", "   ".join([peer_line] + failed).strip()))
+            for peer in peers:
+                if peer in by_variant:
+                    per_variant[peer]["gflops"].append(by_variant[peer]["GFLOP/s"])
+                    per_variant[peer]["share"].append(by_variant[peer]["peak_share"])
+        p("-- geometric mean over %d layers:" % len(layer_rows))
+        for variant in variants + peers:
+            stats = per_variant.get(variant)
+            if not stats:
+                continue
+            line = "%-20s %-12s " % ("", variant)
+            share = geomean(stats["share"])
+            line += fmt(geomean(stats["gflops"]), ".1f", 9) + " " + fmt(100 * share if share else None, ".0f", 5) + "%"
+            if variant not in peers:
+                best = geomean(stats["best"])
+                line += (format(best, ".2f") + "x").rjust(10) if best else "-".rjust(10)
+                for peer in peers:
+                    g = geomean(stats[peer])
+                    line += (format(g, ".2f") + "x").rjust(10) if g else "-".rjust(10)
+            p(line)
+            summary.append((suite, threads, variant, geomean(stats["gflops"]), share,
+                            geomean(stats["best"]) if variant not in peers else None))
+    p()
+    p("== summary: geometric means per suite ==")
+    p("%-16s %7s %-10s %9s %6s %10s" % ("suite", "threads", "variant", "GFLOP/s", "%peak", "/best peer"))
+    for suite, threads, variant, gflops, share, best in summary:
+        p("%-16s %7d %-10s %s %s%% %s" % (suite, threads, variant, fmt(gflops, ".1f", 9),
+                                          fmt(100 * share if share else None, ".0f", 5),
+                                          (format(best, ".2f") + "x").rjust(10) if best else "-".rjust(10)))
+    if errors:
+        p()
+        p("rows that failed (%d):" % len(errors))
+        for name, message in errors.items():
+            p("  %s: %s" % (name, message))
+    return by_group, variants, peers
+
+
+def draw(by_group, variants, peers, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    suites = list(OrderedDict.fromkeys(suite for suite, _ in by_group))
+    threads = sorted({t for _, t in by_group})
+    widths = [max(3, len(by_group[(s, threads[0])])) for s in suites]
+    fig, axes = plt.subplots(len(suites), len(threads), squeeze=False,
+                             figsize=(9 * len(threads), 3.2 * len(suites)),
+                             gridspec_kw={"hspace": 0.9})
+    series = variants + peers
+    colors = plt.get_cmap("tab10")
+    for i, suite in enumerate(suites):
+        for j, t in enumerate(threads):
+            ax = axes[i][j]
+            layer_rows = by_group.get((suite, t), {})
+            names = list(layer_rows)
+            width = 0.85 / max(1, len(series))
+            for k, variant in enumerate(series):
+                xs, ys = [], []
+                for x, layer in enumerate(names):
+                    r = layer_rows[layer].get(variant)
+                    if r and r.get("GFLOP/s"):
+                        xs.append(x - 0.425 + (k + 0.5) * width)
+                        ys.append(r["GFLOP/s"])
+                label = variant
+                if variant == "auto":
+                    picked = {layer_rows[l]["auto"]["label"].split(" ")[0] for l in names if "auto" in layer_rows[l]}
+                    label = "auto (" + ",".join(sorted(picked)) + ")"
+                ax.bar(xs, ys, width, label=label, color=colors(k % 10),
+                       hatch="//" if variant in peers else None, edgecolor="white", linewidth=0.3)
+            # The ceiling: the canary of the best ISA around each layer's rows.
+            peak_x, peak_y = [], []
+            for x, layer in enumerate(names):
+                canaries = [r.get("peak_GFLOP/s") for r in layer_rows[layer].values() if r.get("peak_GFLOP/s")]
+                if canaries:
+                    peak_x.append(x)
+                    peak_y.append(max(canaries))
+            ax.plot(peak_x, peak_y, "k--", marker="_", linewidth=1, label="FMA peak (canary)")
+            ax.set_title("%s, %d thread%s" % (suite, t, "" if t == 1 else "s"), fontsize=9)
+            ax.set_xticks(range(len(names)))
+            ax.set_xticklabels(names, rotation=40, ha="right", fontsize=6)
+            ax.set_ylabel("GFLOP/s", fontsize=8)
+            ax.tick_params(axis="y", labelsize=7)
+            ax.grid(axis="y", linewidth=0.3)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 10), fontsize=8)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("json")
+    parser.add_argument("--png", help="where to draw the chart")
+    args = parser.parse_args()
+    context, rows, errors = load(args.json)
+    by_group, variants, peers = report(context, rows, errors)
+    if args.png:
+        draw(by_group, variants, peers, args.png)
+        print("\nchart: %s" % args.png)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+// One implementation of one layer, ready to run: created (weights packed/reordered)
+// outside the timed loop, run inside it.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "layer_data.h"
+#include "pointwise/pointwise.h"
+
+namespace pw_bench {
+
+class conv_runner {
+ public:
+  virtual ~conv_runner() = default;
+  virtual void run() = 0;                        // one forward pass, bias + ReLU
+  virtual const float* output() const = 0;       // out_pixels x Co, dense
+  virtual std::string label() const { return ""; }  // what actually ran, for the report
+  virtual void after_batch() {}                  // called once the timed loop is over
+};
+
+// The pointwise conv of `variant` (PW_ISA_AUTO: whatever the library picks) on
+// `threads` threads (1: no pool). nullptr and *error set when it cannot be made.
+std::unique_ptr<conv_runner> make_pointwise_runner(const layer& l, const layer_data& data, pw_isa variant,
+                                                   size_t threads, std::string* error);
+
+// A pw_threadpool per thread count, kept for the whole run (nullptr for 1 thread).
+pw_threadpool* pointwise_pool(size_t threads);
+
+}  // namespace pw_bench
