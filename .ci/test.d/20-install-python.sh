@@ -86,6 +86,10 @@ check "header, CMake package and pkg-config file" test -f "$prefix/include/point
 check "package version 0.1.0 satisfies 0.1" version_compatible "$prefix/lib/cmake/pointwise" 0.1 TRUE
 check "package version 0.1.0 refuses 1.0 (SameMajorVersion)" version_compatible "$prefix/lib/cmake/pointwise" 1.0 FALSE
 check "package version 0.1.0 refuses 0.2" version_compatible "$prefix/lib/cmake/pointwise" 0.2 FALSE
+if [ -f src/tools/CMakeLists.txt ]; then
+  check "installed pointwise-info runs from the moved prefix" \
+    bash -c "'$prefix/bin/pointwise-info' --in 8 --out 4 --height 3 --width 3 | grep -q PW_ISA_AUTO"
+fi
 check "C example builds through find_package(pointwise CONFIG)" build_cmake_example "$prefix" "$work/example-cmake"
 check "... and prints the worked example" runs_worked_example "$work/example-cmake/worked_example"
 check "C example builds through pkg-config" build_pkg_config_example "$prefix" "$work/example-pc"
@@ -106,7 +110,7 @@ check "... links libpointwise.a, runs the worked example" \
   bash -c "! readelf -d '$work/static-cmake/worked_example' | grep -q libpointwise && \
            [ \"\$('$work/static-cmake/worked_example' | head -3)\" = '$expected_output' ]"
 check "static C example builds through pkg-config --static" build_pkg_config_example "$work/static" "$work/static-pc" --static
-check "... links libpointwise.a, runs the worked example" links_no_shared_pointwise "$work/static-pc"
+check "... links libpointwise.a statically" links_no_shared_pointwise "$work/static-pc"
 check "... and prints the worked example" runs_worked_example "$work/static-pc"
 echo "-- install checks: $checks passed"
 
