@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The main job: builds pointwise (Release) with its benchmark and the peers it is
+# compared with, runs every variant this CPU supports over the default suites on one
+# thread and on all cores, and reports.
+#   out/bench.json   Google Benchmark's JSON (every repetition, with the context)
+#   out/bench.txt    the table printed below
+#   out/bench.png    the chart: GFLOP/s per layer, a bar per variant and per peer, the peak
+# Environment: BENCH_FILTER (a --benchmark_filter regex, default: everything),
+# BENCH_MIN_TIME (seconds per batch, default 0.05), BENCH_REPETITIONS (default 3),
+# POINTWISE_ISA (what the "auto" rows run), BENCH_BUILD_DIR (default build/bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source .ci/lib.sh
+need_packages "${BASE_PACKAGES[@]}" libdnnl-dev libxnnpack-dev libopenblas-dev python3-matplotlib
+
+start=$(date +%s)
+build=${BENCH_BUILD_DIR:-build/bench}
+echo "== building (Release) in $build"
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DPOINTWISE_BUILD_TESTS=OFF -DPOINTWISE_BUILD_BENCHMARKS=ON \
+  | grep -E "variants|peers" || true
+cmake --build "$build" -j"$JOBS" --target pointwise_bench pointwise-info >/dev/null
+echo "== built in $(( $(date +%s) - start )) s"
+"$build/src/tools/pointwise-info" | sed -n '1,/PW_ISA_AUTO/p'
+
+# OpenBLAS 0.3.21 does not know this CPU model and would fall back to its SSE3
+# (Prescott) kernels: name the core that matches the CPU, for the benchmark only.
+if grep -q -w avx512f /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE=SkylakeX
+elif grep -q -w avx2 /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE=Haswell
+fi
+
+mkdir -p out
+echo "== running the benchmark (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, POINTWISE_ISA=${POINTWISE_ISA:-unset})"
+"$build/bench/pointwise_bench" \
+  --benchmark_filter="${BENCH_FILTER:-.}" \
+  --benchmark_min_time="${BENCH_MIN_TIME:-0.05}" \
+  --benchmark_repetitions="${BENCH_REPETITIONS:-3}" \
+  --benchmark_out=out/bench.json --benchmark_out_format=json \
+  >out/bench.console.txt 2>&1 || { tail -20 out/bench.console.txt; exit 1; }
+grep -E "^(peer|pointwise) " out/bench.console.txt || true
+echo "== benchmark ran in $(( $(date +%s) - start )) s so far"
+/usr/bin/python3 bench/report.py out/bench.json --png out/bench.png | tee out/bench.txt
+echo "== main job done in $(( $(date +%s) - start )) s: out/bench.json, out/bench.txt, out/bench.png"
