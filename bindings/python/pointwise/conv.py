@@ -53,10 +53,11 @@ class Conv1x1:
     or None. stride: int or (sh, sw). activation: None, "relu", "relu6" or a
     (min, max) clamp. isa: "auto" or a variant name ("scalar", "sse", "avx2",
     "avx512", "neon"); UnsupportedError if this CPU or build lacks it.
+    flush_denormals: run with FTZ/DAZ set (the caller's mode is restored after).
     """
 
     def __init__(self, weights, bias=None, *, layout=None, groups=1, stride=1, activation=None,
-                 isa="auto"):
+                 isa="auto", flush_denormals=False):
         from . import _lib  # the loaded library, shared by the package
         self._lib = _lib
         self._conv = None
@@ -75,6 +76,7 @@ class Conv1x1:
         desc.weight_layout = layout_value
         desc.output_min, desc.output_max = output_min, output_max
         desc.isa = _isa_value(_lib, isa)
+        desc.flush_denormals = 1 if flush_denormals else 0
 
         bias_pointer = None
         if bias is not None:

@@ -64,3 +64,13 @@ def test_readme_snippet_is_the_python_example_and_prints_the_worked_example():
     result = subprocess.run([sys.executable, "-"], input=snippet, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[[[5], [11], [17]], [[23], [29], [35]], [[41], [47], [53]]]"
+
+
+def test_explicit_library_is_the_one_loaded():
+    loaded = pointwise.library_path()
+    code = "import pointwise; print(pointwise.library_path())"
+    for explicit in (loaded, os.path.dirname(loaded)):  # the file, or its directory
+        env = dict(os.environ, POINTWISE_LIBRARY=explicit, PYTHONPATH=os.pathsep.join(sys.path))
+        result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == loaded
