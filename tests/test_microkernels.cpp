@@ -1,0 +1,258 @@
+// Every microkernel called directly on packed panels: every row count 1..MR, every
+// column count 1..2*NR+1, input-channel blocks of 1, 2, 3, 7, 16, 17, 64 and 257,
+// each position of the block (first, last, both, neither: partial sums), residual
+// off / separate / in place, clamp on and off, against a double-precision reference.
+// The last row of the input, the residual and the output ends at a guard page, and
+// every float of the output the kernel must not write holds a sentinel.
+//
+// POINTWISE_TEST_QUICK=1 (set for emulated runs) sweeps fewer shapes.
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "conv_harness.h"
+#include "dispatch.h"
+#include "packing.h"
+
+namespace pw_test {
+namespace {
+
+// Floats whose last one sits just before a page the process may not touch: a read or
+// write one float past the end faults.
+class guarded_floats {
+ public:
+  explicit guarded_floats(size_t count) : count_(count) {
+    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const size_t data_bytes = (count * sizeof(float) + page_ - 1) / page_ * page_;
+    bytes_ = data_bytes + page_;
+    void* memory = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) return;
+    base_ = static_cast<char*>(memory);
+    mprotect(base_ + data_bytes, page_, PROT_NONE);
+    data_ = reinterpret_cast<float*>(base_ + data_bytes) - count;
+  }
+  ~guarded_floats() {
+    if (base_ != nullptr) munmap(base_, bytes_);
+  }
+  guarded_floats(const guarded_floats&) = delete;
+  guarded_floats& operator=(const guarded_floats&) = delete;
+  float* data() { return data_; }
+  float& operator[](size_t i) { return data_[i]; }
+  size_t size() const { return count_; }
+
+ private:
+  size_t count_ = 0, page_ = 0, bytes_ = 0;
+  char* base_ = nullptr;
+  float* data_ = nullptr;
+};
+
+enum class block_position { only, first, last, middle };
+enum class residual_mode { none, separate, in_place };
+
+struct kernel_case {
+  size_t m, n, kc;
+  block_position position = block_position::only;
+  residual_mode residual = residual_mode::none;
+  bool clamp = false;
+  bool nan_input = false;  // one input of row min(1, m-1) is NaN
+  std::string describe() const {
+    static const char* positions[] = {"only", "first", "last", "middle"};
+    static const char* residuals[] = {"none", "separate", "in place"};
+    std::ostringstream s;
+    s << "m=" << m << " n=" << n << " kc=" << kc << " block=" << positions[static_cast<int>(position)]
+      << " residual=" << residuals[static_cast<int>(residual)] << " clamp=" << clamp << (nan_input ? " NaN input" : "");
+    return s.str();
+  }
+};
+
+// Runs one tile through the kernel and returns "" or what went wrong.
+std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c, uint32_t seed) {
+  const bool first = c.position == block_position::only || c.position == block_position::first;
+  const bool last = c.position == block_position::only || c.position == block_position::last;
+  // The packing's blocks are kc channels each (the last one possibly shorter); the
+  // tested block starts at k0 of `total` input channels.
+  size_t total = c.kc, k0 = 0;
+  if (c.position == block_position::first) total = c.kc + 1;
+  if (c.position == block_position::last) total = 2 * c.kc, k0 = c.kc;
+  if (c.position == block_position::middle) total = 3 * c.kc, k0 = c.kc;
+
+  const pw::packing_shape shape{1, total, c.n, kernel.nr, c.kc};
+  const std::vector<float> weights = random_floats(total * c.n, seed);  // IO layout
+  const std::vector<float> bias = random_floats(c.n, seed + 1);
+  std::vector<float> packed(pw::packed_group_floats(shape));
+  pw::pack_weights(shape, PW_WEIGHTS_IO, weights.data(), bias.data(), packed.data());
+
+  // Input rows in reverse order at an odd stride; channels outside the block are NaN,
+  // so a read outside it would show in the sums. The first row ends at the guard.
+  const size_t in_stride = total + 3;
+  guarded_floats input((c.m - 1) * in_stride + total);
+  std::vector<const float*> rows(c.m);
+  const std::vector<float> x = random_floats(c.m * total, seed + 2);
+  for (size_t m = 0; m < c.m; ++m) {
+    float* row = input.data() + (c.m - 1 - m) * in_stride;
+    rows[m] = row;
+    for (size_t i = 0; i < total; ++i) row[i] = (i >= k0 && i < k0 + c.kc) ? x[m * total + i] : NAN;
+    if (c.nan_input && m == (c.m > 1 ? 1 : 0)) row[k0 + c.kc / 2] = NAN;
+    if (m != 0)  // row 0 is the last in memory: the guard page follows it
+      for (size_t i = total; i < in_stride; ++i) row[i] = NAN;
+  }
+
+  // Output: one row of sentinels before the tile, sentinels in the gap after column n,
+  // the last row ends at the guard.
+  const size_t out_stride = c.n + 2;
+  guarded_floats output(out_stride + (c.m - 1) * out_stride + c.n);
+  for (size_t i = 0; i < output.size(); ++i) output[i] = kSentinel;
+  float* tile = output.data() + out_stride;
+  const std::vector<float> partial = random_floats(c.m * c.n, seed + 3);
+  const std::vector<float> res = random_floats(c.m * c.n, seed + 4);
+  for (size_t m = 0; m < c.m; ++m)
+    for (size_t o = 0; o < c.n; ++o) {
+      if (!first) tile[m * out_stride + o] = partial[m * c.n + o];
+      else if (c.residual == residual_mode::in_place) tile[m * out_stride + o] = res[m * c.n + o];
+    }
+  const size_t res_stride = c.n + 5;
+  guarded_floats separate_residual((c.m - 1) * res_stride + c.n);
+  for (size_t i = 0; i < separate_residual.size(); ++i) separate_residual[i] = NAN;
+  for (size_t m = 0; m < c.m; ++m)
+    for (size_t o = 0; o < c.n; ++o) separate_residual[m * res_stride + o] = res[m * c.n + o];
+
+  const float lo = c.clamp ? -0.5f : -INFINITY, hi = c.clamp ? 0.75f : INFINITY;
+  pw::gemm_tile t{};
+  t.mr = c.m;
+  t.nc = c.n;
+  t.kc = c.kc;
+  t.input_rows = rows.data();
+  t.input_offset = k0;
+  t.weights = packed.data() + pw::packed_block_offset(shape, k0);
+  t.output = tile;
+  t.output_stride = out_stride;
+  t.residual = c.residual == residual_mode::none       ? nullptr
+               : c.residual == residual_mode::in_place ? tile
+                                                       : separate_residual.data();
+  t.residual_stride = c.residual == residual_mode::in_place ? out_stride : res_stride;
+  t.first_block = first;
+  t.last_block = last;
+  t.output_min = lo;
+  t.output_max = hi;
+  kernel.gemm(t);
+
+  std::ostringstream errors;
+  size_t misses = 0;
+  for (size_t m = 0; m < c.m && misses < 5; ++m) {
+    for (size_t o = 0; o < c.n && misses < 5; ++o) {
+      double start = 0, magnitude = 0;
+      if (first) {
+        start = bias[o] + (c.residual != residual_mode::none ? res[m * c.n + o] : 0.0);
+        magnitude = std::fabs(bias[o]) + (c.residual != residual_mode::none ? std::fabs(res[m * c.n + o]) : 0.0);
+      } else {
+        start = partial[m * c.n + o];
+        magnitude = std::fabs(start);
+      }
+      double sum = start;
+      for (size_t k = 0; k < c.kc; ++k) {
+        const double term = static_cast<double>(rows[m][k0 + k]) * weights[(k0 + k) * c.n + o];
+        sum += term;
+        magnitude += std::fabs(term);
+      }
+      if (last) {
+        if (sum < lo) sum = lo;
+        if (sum > hi) sum = hi;  // NaN fails both comparisons and stays NaN
+      }
+      const double bound = (static_cast<double>(c.kc) + 2) * std::ldexp(1.0, -23) * magnitude;
+      const float y = tile[m * out_stride + o];
+      const bool ok = std::isnan(sum) ? std::isnan(y) : std::fabs(y - sum) <= bound;
+      if (!ok) {
+        errors << " [" << m << "][" << o << "]=" << y << " want " << sum << " +- " << bound << ";";
+        ++misses;
+      }
+    }
+  }
+  for (size_t i = 0; i < output.size() && misses < 5; ++i) {
+    const bool in_tile = i >= out_stride && (i - out_stride) % out_stride < c.n;
+    if (!in_tile && !is_sentinel(output[i])) {
+      errors << " wrote outside the tile at float " << i << " of the output buffer;";
+      ++misses;
+    }
+  }
+  return misses == 0 ? "" : c.describe() + ":" + errors.str();
+}
+
+bool quick_mode() {
+  const char* value = std::getenv("POINTWISE_TEST_QUICK");
+  return value != nullptr && value[0] != '\0' && value[0] != '0';
+}
+
+class Microkernel : public ::testing::TestWithParam<pw_isa> {
+ protected:
+  void SetUp() override {
+    PW_SKIP_UNLESS_SUPPORTED(GetParam());
+    const pw::variant* v = pw::find_built_variant(GetParam());
+    ASSERT_NE(v, nullptr);
+    kernel_ = v->kernel;
+  }
+  const pw::microkernel& kernel() const { return *kernel_; }
+
+ private:
+  const pw::microkernel* kernel_ = nullptr;
+};
+
+TEST_P(Microkernel, EveryRowColumnAndChannelCount) {
+  const std::vector<size_t> ks = quick_mode() ? std::vector<size_t>{1, 3, 17} : std::vector<size_t>{1, 2, 3, 7, 16, 17, 64, 257};
+  const size_t nr = kernel().nr;
+  std::vector<size_t> ns;
+  for (size_t n = 1; n <= 2 * nr + 1; n += quick_mode() ? 3 : 1) ns.push_back(n);
+  if (ns.back() != 2 * nr + 1) ns.push_back(2 * nr + 1);
+  uint32_t seed = 1;
+  size_t failures = 0;
+  for (size_t kc : ks)
+    for (size_t m = 1; m <= kernel().mr; ++m)
+      for (size_t n : ns) {
+        kernel_case c{m, n, kc};
+        c.clamp = (m + n) % 2 == 0;
+        const std::string error = run_kernel_case(kernel(), c, seed++);
+        EXPECT_EQ(error, "");
+        if (!error.empty() && ++failures > 10) return;
+      }
+}
+
+TEST_P(Microkernel, BlockPositionsResidualsAndClamp) {
+  const size_t mr = kernel().mr, nr = kernel().nr;
+  const std::vector<size_t> ms = {1, (mr + 1) / 2, mr};
+  const std::vector<size_t> ns = {1, nr - 1, nr, nr + 1, 2 * nr + 1};
+  uint32_t seed = 1000;
+  size_t failures = 0;
+  for (block_position position :
+       {block_position::only, block_position::first, block_position::last, block_position::middle})
+    for (residual_mode residual : {residual_mode::none, residual_mode::separate, residual_mode::in_place})
+      for (bool clamp : {false, true})
+        for (size_t m : ms)
+          for (size_t n : ns)
+            for (size_t kc : {1, 7, 17}) {
+              kernel_case c{m, n, kc, position, residual, clamp};
+              const std::string error = run_kernel_case(kernel(), c, seed++);
+              EXPECT_EQ(error, "");
+              if (!error.empty() && ++failures > 10) return;
+            }
+}
+
+TEST_P(Microkernel, NaNPropagatesThroughTheClamp) {
+  const size_t mr = kernel().mr, nr = kernel().nr;
+  for (block_position position : {block_position::only, block_position::last}) {
+    kernel_case c{mr, nr + 3, 17, position, residual_mode::none, true, true};
+    EXPECT_EQ(run_kernel_case(kernel(), c, 77), "");
+    c.m = 1;
+    EXPECT_EQ(run_kernel_case(kernel(), c, 78), "");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Variants, Microkernel, ::testing::ValuesIn(all_variant_isas()),
+                         [](const ::testing::TestParamInfo<pw_isa>& info) { return isa_param_name(info.param); });
+
+}  // namespace
+}  // namespace pw_test
