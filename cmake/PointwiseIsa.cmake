@@ -10,7 +10,7 @@ elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
 endif()
 
 option(POINTWISE_ENABLE_SSE "Build the SSE2 variant (x86-64)" ${POINTWISE_X86})
-option(POINTWISE_ENABLE_AVX2 "Build the AVX2+FMA3 variant (x86-64)" OFF)
+option(POINTWISE_ENABLE_AVX2 "Build the AVX2+FMA3 variant (x86-64)" ${POINTWISE_X86})
 option(POINTWISE_ENABLE_AVX512 "Build the AVX-512F variant (x86-64)" OFF)
 option(POINTWISE_ENABLE_NEON "Build the NEON variant (AArch64)" OFF)
 
