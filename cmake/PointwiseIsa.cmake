@@ -11,7 +11,7 @@ endif()
 
 option(POINTWISE_ENABLE_SSE "Build the SSE2 variant (x86-64)" ${POINTWISE_X86})
 option(POINTWISE_ENABLE_AVX2 "Build the AVX2+FMA3 variant (x86-64)" ${POINTWISE_X86})
-option(POINTWISE_ENABLE_AVX512 "Build the AVX-512F variant (x86-64)" OFF)
+option(POINTWISE_ENABLE_AVX512 "Build the AVX-512F variant (x86-64)" ${POINTWISE_X86})
 option(POINTWISE_ENABLE_NEON "Build the NEON variant (AArch64)" OFF)
 
 set(POINTWISE_SSE_FLAGS -msse2)
