@@ -1,5 +1,6 @@
 // The double-precision reference every variant is checked against, and the error
-// bound of DESIGN.md: |y - ref| <= (Ci + 2) * 2^-23 * (|bias| + sum_i |x_i w_i| + |residual|).
+// bound of DESIGN.md: |y - ref| <= (Ci + 2) * 2^-23 * (|bias| + sum_i |x_i w_i| + |residual|),
+// plus (2*Ci + 2) * 2^-149 for the absolute rounding of results below float's normal range.
 #pragma once
 
 #include <cmath>
@@ -39,6 +40,10 @@ struct conv_shape {
 struct reference_output {
   std::vector<double> value;  // out_pixels x dense_out, dense
   std::vector<double> bound;  // allowed |error| of each element
+  // 1 where the finite terms' magnitudes add up past FLT_MAX: a float product or
+  // partial sum may overflow, so an infinity of either sign (after the clamp) or NaN
+  // (inf - inf) is also a right answer there, whatever the exact sum.
+  std::vector<unsigned char> may_overflow;
 };
 
 // weights: G*Ci*Co in shape.layout; bias: G*Co or empty; residual: strided as the

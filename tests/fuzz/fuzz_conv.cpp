@@ -1,0 +1,351 @@
+// Differential fuzzing of pw_conv_create/pw_conv_run against the double-precision
+// reference (tests/conv_reference.h). Each input decodes one layer: its desc (groups,
+// channels, strides, layout, clamp, denormal flushing), the run's shape, pixel strides,
+// residual (none, separate, in place), thread pool, and values with NaN, infinities,
+// denormals and huge magnitudes placed where the fuzzer likes. Every variant this host
+// runs must then agree with the reference within its error bound, with NaN exactly
+// where the reference has NaN, and must leave every float outside the computed output
+// elements alone. Inputs with a deliberately bad argument must be rejected with no
+// output written. Sizes stay small so that one execution takes well under a millisecond.
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
+#include "conv_reference.h"
+#include "pointwise/pointwise.h"
+
+namespace {
+
+using pw_test::conv_shape;
+using pw_test::kSentinel;
+
+constexpr size_t kGuardFloats = 16;             // sentinels before and after the output
+constexpr size_t kMaxMultiplyAdds = size_t{1} << 16;  // per variant and execution
+
+[[noreturn]] void report(const char* what, const std::string& details) {
+  std::fprintf(stderr, "fuzz_conv: %s\n%s\n", what, details.c_str());
+  std::abort();
+}
+
+// Host pools. pthreadpool's workers spin for a while after each call, which on a
+// small shared machine costs far more than the run itself (about 35 ms per worker
+// and call, 70% of the fuzzer's CPU time even at one execution in 32): it gets one in
+// 128. Host pools over std::thread and a reversed serial pool cover the thread
+// counts' task splits the rest of the time (tests/test_threads.cpp covers pthreadpool).
+void reversed_serial_parallel_for(void*, pw_task_fn task, void* context, size_t count) {
+  for (size_t i = count; i-- > 0;) task(context, i);
+}
+void std_thread_parallel_for(void* user, pw_task_fn task, void* context, size_t count) {
+  const size_t threads = *static_cast<const size_t*>(user);
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < threads; ++t)
+    workers.emplace_back([=] {
+      for (size_t i = t; i < count; i += threads) task(context, i);
+    });
+  for (size_t i = 0; i < count; i += threads) task(context, i);
+  for (std::thread& w : workers) w.join();
+}
+pw_threadpool* pool_for(unsigned choice) {
+  static size_t two = 2, three = 3;
+  static pw_threadpool* const pools[] = {
+      pw_threadpool_create_custom(reversed_serial_parallel_for, nullptr, 3),
+      pw_threadpool_create_custom(std_thread_parallel_for, &two, two),
+      pw_threadpool_create_custom(std_thread_parallel_for, &three, three),
+      pw_threadpool_create(2),
+      pw_threadpool_create(3),
+  };
+  if (choice < 96) return nullptr;
+  if (choice < 160) return pools[0];
+  if (choice < 200) return pools[1];
+  if (choice < 254) return pools[2];
+  return pools[choice == 254 ? 3 : 4];
+}
+
+// A cheap generator (std::uniform_real_distribution calls logl per value).
+float uniform_in_plus_minus_one(uint64_t& state) {
+  state ^= state << 13;
+  state ^= state >> 7;
+  state ^= state << 17;
+  return static_cast<float>(static_cast<int32_t>(state >> 32)) * 0x1p-31f;
+}
+
+// A float the fuzzer picks: ordinary values mostly, and every kind of special one.
+float special_value(FuzzedDataProvider& in) {
+  switch (in.ConsumeIntegralInRange<int>(0, 11)) {
+    case 0: return NAN;
+    case 1: return -NAN;
+    case 2: return INFINITY;
+    case 3: return -INFINITY;
+    case 4: return 1e-40f;                                // denormal
+    case 5: return -std::numeric_limits<float>::denorm_min();
+    case 6: return 3e38f;                                 // huge: sums overflow float
+    case 7: return -3.3e38f;
+    case 8: return 0.0f;
+    case 9: return -0.0f;
+    case 10: return std::numeric_limits<float>::min();     // smallest normal
+    default: {
+      uint32_t bits = in.ConsumeIntegral<uint32_t>();
+      float value;
+      std::memcpy(&value, &bits, sizeof value);
+      return value;
+    }
+  }
+}
+
+// Fills `values` from a generator seeded by the fuzzer, then lets the fuzzer place
+// special values (indices modulo the size), so values cost few input bytes.
+void fill(FuzzedDataProvider& in, std::vector<float>& values, size_t used_stride, size_t used, uint32_t seed) {
+  const float scale = std::ldexp(1.0f, in.ConsumeIntegralInRange<int>(-140, 120));
+  const bool use_scale = in.ConsumeBool();
+  uint64_t state = 0x9e3779b97f4a7c15ull ^ seed;
+  for (size_t i = 0; i < values.size(); ++i) {
+    // Channels between `used` and the stride are padding: NaN, so a kernel that reads
+    // them into a sum shows it.
+    if (used_stride != 0 && i % used_stride >= used) {
+      values[i] = NAN;
+      continue;
+    }
+    const float value = uniform_in_plus_minus_one(state);
+    values[i] = use_scale ? value * scale : value;
+  }
+  const int specials = in.ConsumeIntegralInRange<int>(0, 4);
+  for (int k = 0; k < specials && !values.empty(); ++k) {
+    size_t index = in.ConsumeIntegral<uint16_t>() % values.size();
+    if (used_stride != 0 && index % used_stride >= used) index -= index % used_stride;  // stay in used channels
+    values[index] = special_value(in);
+  }
+}
+
+float flush_if_denormal(float v) { return std::fpclassify(v) == FP_SUBNORMAL ? std::copysign(0.0f, v) : v; }
+
+// The ways an execution asks for a bad argument on purpose.
+enum class bad_argument { none, zero_size, min_above_max, nan_bound, input_stride_too_small, output_overlaps_input,
+                          residual_overlaps_output, in_place_stride_differs, count };
+
+struct layer {
+  conv_shape shape;
+  bool with_bias = false;
+  int residual_kind = 0;  // 0 none, 1 separate buffer, 2 in place (the output pointer)
+  bool flush_denormals = false;
+  unsigned pool = 0;
+  bad_argument bad = bad_argument::none;
+};
+
+layer decode_layer(FuzzedDataProvider& in) {
+  layer l;
+  conv_shape& s = l.shape;
+  s.groups = in.ConsumeIntegralInRange<size_t>(1, 4);
+  s.in_channels = in.ConsumeIntegralInRange<size_t>(1, 64);
+  s.out_channels = in.ConsumeIntegralInRange<size_t>(1, 64);
+  s.stride_h = in.ConsumeIntegralInRange<size_t>(1, 3);
+  s.stride_w = in.ConsumeIntegralInRange<size_t>(1, 3);
+  s.batch = in.ConsumeIntegralInRange<size_t>(1, 2);
+  s.height = in.ConsumeIntegralInRange<size_t>(1, 16);
+  s.width = in.ConsumeIntegralInRange<size_t>(1, 16);
+  // Keep an execution cheap: shrink the image until the work is small.
+  while (s.out_pixels() * s.groups * s.in_channels * s.out_channels > kMaxMultiplyAdds && (s.height > 1 || s.width > 1)) {
+    if (s.height >= s.width) s.height = (s.height + 1) / 2; else s.width = (s.width + 1) / 2;
+    if (s.height == 1 && s.width == 1 && s.batch > 1) s.batch = 1;
+  }
+  s.layout = in.ConsumeBool() ? PW_WEIGHTS_OI : PW_WEIGHTS_IO;
+  // Pixel strides: 0 (dense) or the channels plus a little padding.
+  const size_t in_pad = in.ConsumeIntegralInRange<size_t>(0, 3);
+  const size_t out_pad = in.ConsumeIntegralInRange<size_t>(0, 3);
+  const size_t res_pad = in.ConsumeIntegralInRange<size_t>(0, 3);
+  s.input_stride = in_pad == 0 ? 0 : s.dense_in() + in_pad - 1;
+  s.output_stride = out_pad == 0 ? 0 : s.dense_out() + out_pad - 1;
+  s.residual_stride = res_pad == 0 ? 0 : s.dense_out() + res_pad - 1;
+  switch (in.ConsumeIntegralInRange<int>(0, 4)) {
+    case 0: break;  // no clamp
+    case 1: s.output_min = 0.0f; break;
+    case 2: s.output_min = 0.0f; s.output_max = 6.0f; break;
+    case 3: s.output_min = s.output_max = special_value(in); break;
+    default:
+      s.output_min = special_value(in);
+      s.output_max = special_value(in);
+      if (s.output_min > s.output_max) std::swap(s.output_min, s.output_max);
+      break;
+  }
+  if (std::isnan(s.output_min)) s.output_min = -INFINITY;
+  if (std::isnan(s.output_max)) s.output_max = INFINITY;
+  l.with_bias = in.ConsumeBool();
+  l.residual_kind = in.ConsumeIntegralInRange<int>(0, 2);
+  if (l.residual_kind == 2) s.residual_stride = s.output_stride;  // in place: the output's stride
+  l.flush_denormals = in.ConsumeBool();
+  l.pool = in.ConsumeIntegralInRange<unsigned>(0, 255);
+  // One execution in eight asks for a bad argument.
+  if (in.ConsumeIntegralInRange<int>(0, 7) == 0)
+    l.bad = static_cast<bad_argument>(in.ConsumeIntegralInRange<int>(1, static_cast<int>(bad_argument::count) - 1));
+  return l;
+}
+
+struct buffers {
+  std::vector<float> input, weights, bias, residual;
+};
+
+// Values sized exactly (no slack after the last used float, so AddressSanitizer sees
+// any over-read of input or residual).
+buffers decode_values(FuzzedDataProvider& in, const layer& l) {
+  const conv_shape& s = l.shape;
+  buffers b;
+  const uint32_t seed = in.ConsumeIntegral<uint32_t>();
+  b.input.resize((s.in_pixels() - 1) * s.in_step() + s.dense_in());
+  fill(in, b.input, s.in_step(), s.dense_in(), seed);
+  b.weights.resize(s.groups * s.in_channels * s.out_channels);
+  fill(in, b.weights, 0, 0, seed + 1);
+  if (l.with_bias) {
+    b.bias.resize(s.dense_out());
+    fill(in, b.bias, 0, 0, seed + 2);
+  }
+  if (l.residual_kind != 0) {
+    b.residual.resize((s.out_pixels() - 1) * s.res_step() + s.dense_out());
+    fill(in, b.residual, s.res_step(), s.dense_out(), seed + 3);
+  }
+  return b;
+}
+
+pw_conv_desc make_desc(const layer& l, pw_isa isa) {
+  const conv_shape& s = l.shape;
+  pw_conv_desc desc;
+  pw_conv_desc_init(&desc, s.in_channels, s.out_channels);
+  desc.groups = s.groups;
+  desc.stride_h = s.stride_h;
+  desc.stride_w = s.stride_w;
+  desc.weight_layout = s.layout;
+  desc.output_min = s.output_min;
+  desc.output_max = s.output_max;
+  desc.isa = isa;
+  desc.flush_denormals = l.flush_denormals ? 1 : 0;
+  return desc;
+}
+
+// The expected result: the reference over what the kernel sees. With flushing on, the
+// kernel reads denormal inputs as zero (DAZ) and may flush each denormal product or
+// partial sum to zero (FTZ): at most FLT_MIN per operation.
+pw_test::reference_output expected_output(const layer& l, const buffers& b) {
+  const conv_shape& s = l.shape;
+  if (!l.flush_denormals) return pw_test::reference_conv(s, b.input, b.weights, b.bias, b.residual);
+  buffers flushed = b;
+  for (auto* v : {&flushed.input, &flushed.weights, &flushed.bias, &flushed.residual})
+    for (float& x : *v) x = flush_if_denormal(x);
+  pw_test::reference_output ref = pw_test::reference_conv(s, flushed.input, flushed.weights, flushed.bias, flushed.residual);
+  const double slack = static_cast<double>(2 * s.in_channels + 2) * FLT_MIN;
+  for (double& bound : ref.bound) bound += slack;
+  return ref;
+}
+
+// Runs one variant; returns a description of what went wrong, empty if nothing did.
+std::string check_variant(pw_isa isa, const layer& l, const buffers& b, const pw_test::reference_output& ref) {
+  const conv_shape& s = l.shape;
+  pw_conv_desc desc = make_desc(l, isa);
+  const bool bad_desc = l.bad == bad_argument::zero_size || l.bad == bad_argument::min_above_max ||
+                        l.bad == bad_argument::nan_bound;
+  if (l.bad == bad_argument::zero_size) desc.out_channels = 0;
+  if (l.bad == bad_argument::min_above_max) {
+    desc.output_min = 1.0f;
+    desc.output_max = 0.5f;
+  }
+  if (l.bad == bad_argument::nan_bound) desc.output_max = NAN;
+  pw_conv* conv = reinterpret_cast<pw_conv*>(uintptr_t{16});
+  const pw_status created = pw_conv_create(&desc, b.weights.data(), b.bias.empty() ? nullptr : b.bias.data(), &conv);
+  if (bad_desc) {
+    if (created != PW_ERROR_INVALID_ARGUMENT || conv != nullptr) return "a bad desc was not rejected";
+    if (std::strstr(pw_last_error(), "desc->") == nullptr) return std::string("unclear message: ") + pw_last_error();
+    return "";
+  }
+  if (created != PW_OK) return std::string("create failed: ") + pw_last_error();
+
+  // The output with sentinels around it and in its padding channels.
+  const size_t output_floats = (s.out_pixels() - 1) * s.out_step() + s.dense_out();
+  std::vector<float> arena(kGuardFloats + output_floats + kGuardFloats, kSentinel);
+  float* output = arena.data() + kGuardFloats;
+  const float* input = b.input.data();
+  const float* residual = b.residual.empty() ? nullptr : b.residual.data();
+  size_t input_stride = s.input_stride, residual_stride = s.residual_stride;
+  std::vector<float> overlapping_input;
+  if (l.residual_kind == 2) {
+    for (size_t p = 0; p < s.out_pixels(); ++p)
+      for (size_t c = 0; c < s.dense_out(); ++c) output[p * s.out_step() + c] = b.residual[p * s.res_step() + c];
+    residual = output;
+  }
+  const std::vector<float> before = arena;
+  bool bad_run = true;
+  switch (l.bad) {
+    case bad_argument::input_stride_too_small:
+      if (s.dense_in() > 1) input_stride = s.dense_in() - 1;
+      else bad_run = false;  // with one channel no stride is too small
+      break;
+    case bad_argument::output_overlaps_input: input = output + output_floats - 1; break;
+    case bad_argument::residual_overlaps_output:
+      if (output_floats > 1) residual = output + 1;
+      else bad_run = false;  // a one-float output overlaps nothing but itself
+      break;
+    case bad_argument::in_place_stride_differs:
+      residual = output;
+      residual_stride = s.out_step() + 1;
+      break;
+    default: bad_run = false; break;
+  }
+#if defined(__x86_64__)
+  // MXCSR's control bits (FTZ, DAZ, rounding, exception masks); bits 0-5 are the
+  // sticky exception flags that any arithmetic sets.
+  constexpr unsigned kControlBits = ~0x3fu;
+  const unsigned mode_before = _mm_getcsr() & kControlBits;
+#endif
+  const pw_status ran = pw_conv_run(conv, s.batch, s.height, s.width, input, input_stride, output, s.output_stride,
+                                    residual, residual_stride, pool_for(l.pool));
+  pw_conv_destroy(conv);
+#if defined(__x86_64__)
+  if ((_mm_getcsr() & kControlBits) != mode_before) return "the run changed the caller's MXCSR (FTZ/DAZ not restored)";
+#endif
+  if (bad_run) {
+    if (ran != PW_ERROR_INVALID_ARGUMENT) return "a bad run argument was not rejected";
+    if (std::memcmp(arena.data(), before.data(), arena.size() * sizeof(float)) != 0)
+      return "a rejected run wrote to the output";
+    return "";
+  }
+  if (ran != PW_OK) return std::string("run failed: ") + pw_last_error();
+  std::string problems;
+  for (size_t i = 0; i < arena.size(); ++i) {
+    const bool computed = i >= kGuardFloats && i < kGuardFloats + output_floats &&
+                          (i - kGuardFloats) % s.out_step() < s.dense_out();
+    if (!computed && !pw_test::is_sentinel(arena[i])) {
+      problems += "wrote outside the output at float " + std::to_string(i) + " of the arena\n";
+      break;
+    }
+  }
+  problems += pw_test::compare_with_reference(s, output, ref);
+  return problems;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  FuzzedDataProvider in(data, size);
+  const layer l = decode_layer(in);
+  const buffers b = decode_values(in, l);
+  const pw_test::reference_output ref = expected_output(l, b);
+  // A bad argument of run is checked on the fast path only: every variant validates alike.
+  for (pw_isa isa : {PW_ISA_SCALAR, PW_ISA_SSE, PW_ISA_AVX2, PW_ISA_AVX512, PW_ISA_NEON}) {
+    if (!pw_isa_supported(isa)) continue;
+    const std::string problems = check_variant(isa, l, b, ref);
+    if (!problems.empty())
+      report("mismatch", l.shape.describe() + " on " + pw_isa_name(isa) + (l.flush_denormals ? " flush" : "") +
+                             " residual " + std::to_string(l.residual_kind) + " pool " + std::to_string(l.pool) +
+                             " bad " + std::to_string(static_cast<int>(l.bad)) + ":\n" + problems);
+  }
+  return 0;
+}
