@@ -4,13 +4,13 @@
 //
 // Row names: <suite>/<layer>/<variant>/threads:<T>, e.g.
 //   resnet50/28x28_512x128/avx512/threads:1    mobilenet_v2/7x7_960x320/onednn/threads:2
-//   peak/fma/avx512/threads:1                  peak/memory_read/all/threads:2
+//   peak/fma/avx512/threads:1                  peak/memory_read/l3/threads:2
 // so --benchmark_filter can pick a suite, a layer, a variant or a thread count.
 //
 // Each layer row reports GFLOP/s (2*M*Ci*Co per run), peak_GFLOP/s (the canary: a
 // burst of the variant's peak loop on as many threads, run just before and just
 // after the batch), peak_share (GFLOP/s over that canary), GB/s (the bytes a run
-// must move at least, for memory-bound layers) and flop_per_byte.
+// must move at least, for memory-bound layers), bytes_per_run and flop_per_byte.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "canary.h"
+#include "cpu_info.h"
 #include "layer_data.h"
 #include "layer_suites.h"
 #include "peers.h"
@@ -93,14 +94,17 @@ void run_layer_row(benchmark::State& state, const row_spec* spec) {
   state.counters["canary_drop"] = 1.0 - std::min(canary_before, canary_after) / std::max(canary_before, canary_after);
   state.counters["GB/s"] = spec->l->min_bytes() * runs / std::max(seconds, 1e-12) * 1e-9;
   state.counters["flop_per_byte"] = spec->l->flops() / spec->l->min_bytes();
+  state.counters["bytes_per_run"] = spec->l->min_bytes();
   state.counters["threads"] = static_cast<double>(spec->threads);
   state.SetLabel(runner.label());
 }
 
 void run_fma_peak_row(benchmark::State& state, peak_kind kind, size_t threads) {
-  double rate_sum = 0;
-  for (auto _ : state) rate_sum += measure_peak(kind, threads, 0.01);
-  const double rate = rate_sum / std::max<double>(1, static_cast<double>(state.iterations()));
+  // Each iteration is one canary, as the layer rows see it; the row reports their median.
+  std::vector<double> rates;
+  for (auto _ : state) rates.push_back(canary_peak(kind, threads));
+  std::sort(rates.begin(), rates.end());
+  const double rate = rates.empty() ? 0.0 : rates[rates.size() / 2];
   state.counters["GFLOP/s"] = rate * 1e-9;
   state.counters["peak_GFLOP/s"] = rate * 1e-9;
   state.counters["peak_share"] = 1.0;
@@ -108,14 +112,30 @@ void run_fma_peak_row(benchmark::State& state, peak_kind kind, size_t threads) {
   state.SetLabel(std::string(peak_kind_name(kind)) + " register-only loop");
 }
 
-void run_memory_row(benchmark::State& state, size_t threads) {
-  constexpr size_t kBytes = size_t{128} << 20;  // far beyond any L3 this benchmark meets
+// The read bandwidth of a buffer of `bytes` (split over the threads): half of the
+// L2, half of this core's L3 share, or far beyond any L3, so a layer can be held to
+// the level its working set lives in.
+void run_memory_row(benchmark::State& state, size_t bytes, size_t threads) {
+  const int passes = bytes < (size_t{16} << 20) ? 50 : 3;
   double rate_sum = 0;
-  for (auto _ : state) rate_sum += measure_read_bandwidth(threads, kBytes / threads, 3);
+  for (auto _ : state) rate_sum += measure_read_bandwidth(threads, bytes / threads, passes);
   const double rate = rate_sum / std::max<double>(1, static_cast<double>(state.iterations()));
   state.counters["GB/s"] = rate * 1e-9;
+  state.counters["buffer_bytes"] = static_cast<double>(bytes);
   state.counters["threads"] = static_cast<double>(threads);
-  state.SetLabel("read " + std::to_string(kBytes >> 20) + " MiB");
+  state.SetLabel("read " + std::to_string(bytes >> 10) + " KiB");
+}
+
+struct memory_level {
+  const char* name;
+  size_t bytes;  // over all threads
+};
+
+std::vector<memory_level> memory_levels(size_t threads) {
+  const pw::cache_sizes& caches = pw::host_cache_sizes();
+  return {{"l2", std::max<size_t>(caches.l2.bytes / 2, 64 << 10) * threads},
+          {"l3", std::max<size_t>(caches.l3.bytes / 2, 1 << 20) * threads},
+          {"dram", size_t{256} << 20}};
 }
 
 std::vector<size_t> thread_counts() {
@@ -177,9 +197,11 @@ int main(int argc, char** argv) {
                                    run_fma_peak_row, kind, threads)
           ->UseRealTime()
           ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("peak/memory_read/all" + suffix).c_str(), run_memory_row, threads)
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+    for (const memory_level& level : memory_levels(threads))
+      benchmark::RegisterBenchmark((std::string("peak/memory_read/") + level.name + suffix).c_str(), run_memory_row,
+                                   level.bytes, threads)
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
   }
 
   for (const layer& l : all_layers()) {

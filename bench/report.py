@@ -44,9 +44,11 @@ def load(path):
         suite, layer, variant, threads = parts
         row = {"suite": suite, "layer": layer, "variant": variant,
                "threads": int(threads.split(":")[1]), "label": entries[-1].get("label", "")}
-        for key in ("GFLOP/s", "peak_share", "peak_GFLOP/s", "GB/s", "flop_per_byte"):
+        row["layer_level"] = variant if layer == "memory_read" else None
+        for key in ("GFLOP/s", "peak_share", "peak_GFLOP/s", "GB/s", "flop_per_byte", "buffer_bytes", "bytes_per_run"):
             values = [e[key] for e in entries if key in e]
             row[key] = statistics.median(values) if values else None
+        row["bytes"] = row.pop("bytes_per_run")  # the bytes one run moves at least: its working set
         rows[name] = row
     return data.get("context", {}), rows, errors
 
@@ -87,9 +89,10 @@ def report(context, rows, errors, out=sys.stdout):
     p("ceilings (median of the peak rows):")
     for (kind, variant, threads), r in sorted(peaks.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1])):
         if kind == "fma":
-            p("  %-8s FMA peak, %d thread(s): %8.1f GFLOP/s" % (variant, threads, r["GFLOP/s"]))
+            p("  %-8s FMA peak,        %d thread(s): %8.1f GFLOP/s" % (variant, threads, r["GFLOP/s"]))
         else:
-            p("  memory read,     %d thread(s): %8.1f GB/s" % (threads, r["GB/s"]))
+            p("  memory read %-4s %6.1f MiB, %d thread(s): %8.1f GB/s" % (
+                variant, (r.get("buffer_bytes") or 0) / 2**20, threads, r["GB/s"]))
     p("(% of peak: over the canary of the variant's ISA measured around the same batch; peers over the best ISA's)")
 
     by_group = OrderedDict()
@@ -99,8 +102,8 @@ def report(context, rows, errors, out=sys.stdout):
     summary = []
     for (suite, threads), layer_rows in by_group.items():
         fma = [r["GFLOP/s"] for (k, v, t), r in peaks.items() if k == "fma" and t == threads]
-        memory = peaks.get(("memory_read", "all", threads))
-        balance = (max(fma) / memory["GB/s"]) if fma and memory and memory.get("GB/s") else None
+        levels = sorted((r for (k, v, t), r in peaks.items() if k == "memory_read" and t == threads and r.get("GB/s")),
+                        key=lambda r: r.get("buffer_bytes") or 0)
         p()
         p("== %s, %d thread%s ==" % (suite, threads, "" if threads == 1 else "s"))
         header = "%-20s %-12s %9s %6s %9s" % ("layer", "variant", "GFLOP/s", "%peak", "/best peer")
@@ -110,6 +113,11 @@ def report(context, rows, errors, out=sys.stdout):
         for layer, by_variant in layer_rows.items():
             peer_speeds = {peer: by_variant[peer]["GFLOP/s"] for peer in peers if peer in by_variant}
             best_peer = max(peer_speeds.values()) if peer_speeds else None
+            # The memory level the layer's working set fits in, and whether its flops per
+            # byte fall below that level's balance point (peak GFLOP/s over GB/s).
+            working_set = max((r.get("bytes") or 0) for r in by_variant.values())
+            memory = next((m for m in levels if working_set <= (m.get("buffer_bytes") or 0)), levels[-1] if levels else None)
+            balance = (max(fma) / memory["GB/s"]) if fma and memory else None
             memory_bound = balance is not None and any(
                 r.get("flop_per_byte") is not None and r["flop_per_byte"] < balance for r in by_variant.values())
             first = True
@@ -128,7 +136,8 @@ def report(context, rows, errors, out=sys.stdout):
                 line += ratio_text(r["GFLOP/s"], best_peer, 10)
                 line += "".join(ratio_text(r["GFLOP/s"], peer_speeds.get(peer), 10) for peer in peers)
                 if memory_bound and r.get("GB/s") is not None:
-                    line += "   memory-bound: %.1f GB/s (%.0f%% of read bw)" % (r["GB/s"], 100 * r["GB/s"] / memory["GB/s"])
+                    line += "   memory-bound: %.1f GB/s, %.0f%% of %s read" % (
+                        r["GB/s"], 100 * r["GB/s"] / memory["GB/s"], memory["layer_level"])
                 p(line)
                 per_variant[variant]["gflops"].append(r["GFLOP/s"])
                 per_variant[variant]["share"].append(r["peak_share"])
@@ -187,50 +196,58 @@ def draw(by_group, variants, peers, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    suites = list(OrderedDict.fromkeys(suite for suite, _ in by_group))
     threads = sorted({t for _, t in by_group})
-    widths = [max(3, len(by_group[(s, threads[0])])) for s in suites]
-    fig, axes = plt.subplots(len(suites), len(threads), squeeze=False,
-                             figsize=(9 * len(threads), 3.2 * len(suites)),
-                             gridspec_kw={"hspace": 0.9})
+    # Suites of one layer (FC, the worked example) share a panel.
+    panels = OrderedDict()
+    for (suite, t), layer_rows in by_group.items():
+        key = suite if len(layer_rows) > 1 else "small layers"
+        for layer, row in layer_rows.items():
+            shown = layer if key == suite else suite + "\n" + layer
+            panels.setdefault((key, t), OrderedDict())[shown] = row
+    names = list(OrderedDict.fromkeys(key for key, _ in panels))
+    fig, axes = plt.subplots(len(names), len(threads), squeeze=False,
+                             figsize=(9 * len(threads), 3.0 * len(names)))
     series = variants + peers
     colors = plt.get_cmap("tab10")
-    for i, suite in enumerate(suites):
+    for i, name in enumerate(names):
         for j, t in enumerate(threads):
             ax = axes[i][j]
-            layer_rows = by_group.get((suite, t), {})
-            names = list(layer_rows)
+            layer_rows = panels.get((name, t), {})
+            layers = list(layer_rows)
             width = 0.85 / max(1, len(series))
             for k, variant in enumerate(series):
                 xs, ys = [], []
-                for x, layer in enumerate(names):
+                for x, layer in enumerate(layers):
                     r = layer_rows[layer].get(variant)
                     if r and r.get("GFLOP/s"):
                         xs.append(x - 0.425 + (k + 0.5) * width)
                         ys.append(r["GFLOP/s"])
                 label = variant
                 if variant == "auto":
-                    picked = {layer_rows[l]["auto"]["label"].split(" ")[0] for l in names if "auto" in layer_rows[l]}
+                    picked = {layer_rows[l]["auto"]["label"].split(" ")[0] for l in layers if "auto" in layer_rows[l]}
                     label = "auto (" + ",".join(sorted(picked)) + ")"
                 ax.bar(xs, ys, width, label=label, color=colors(k % 10),
                        hatch="//" if variant in peers else None, edgecolor="white", linewidth=0.3)
-            # The ceiling: the canary of the best ISA around each layer's rows.
+            # The ceiling: the best ISA's canary measured around each layer's rows.
             peak_x, peak_y = [], []
-            for x, layer in enumerate(names):
+            for x, layer in enumerate(layers):
                 canaries = [r.get("peak_GFLOP/s") for r in layer_rows[layer].values() if r.get("peak_GFLOP/s")]
                 if canaries:
                     peak_x.append(x)
                     peak_y.append(max(canaries))
-            ax.plot(peak_x, peak_y, "k--", marker="_", linewidth=1, label="FMA peak (canary)")
-            ax.set_title("%s, %d thread%s" % (suite, t, "" if t == 1 else "s"), fontsize=9)
-            ax.set_xticks(range(len(names)))
-            ax.set_xticklabels(names, rotation=40, ha="right", fontsize=6)
+            ax.plot(peak_x, peak_y, "k--", marker="_", markersize=20, linewidth=1, label="FMA peak (canary)")
+            ax.set_title("%s, %d thread%s" % (name, t, "" if t == 1 else "s"), fontsize=9)
+            ax.set_xticks(range(len(layers)))
+            ax.set_xticklabels(layers, rotation=40 if len(layers) > 2 else 0, ha="right" if len(layers) > 2 else "center",
+                               fontsize=6)
+            ax.set_xlim(-0.6, max(len(layers), 4) - 0.4)
             ax.set_ylabel("GFLOP/s", fontsize=8)
             ax.tick_params(axis="y", labelsize=7)
             ax.grid(axis="y", linewidth=0.3)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 10), fontsize=8)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 10), fontsize=8, frameon=False)
+    fig.savefig(path, dpi=110)
 
 
 def main():
