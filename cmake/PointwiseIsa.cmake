@@ -12,7 +12,7 @@ endif()
 option(POINTWISE_ENABLE_SSE "Build the SSE2 variant (x86-64)" ${POINTWISE_X86})
 option(POINTWISE_ENABLE_AVX2 "Build the AVX2+FMA3 variant (x86-64)" ${POINTWISE_X86})
 option(POINTWISE_ENABLE_AVX512 "Build the AVX-512F variant (x86-64)" ${POINTWISE_X86})
-option(POINTWISE_ENABLE_NEON "Build the NEON variant (AArch64)" OFF)
+option(POINTWISE_ENABLE_NEON "Build the NEON variant (AArch64)" ${POINTWISE_AARCH64})
 
 set(POINTWISE_SSE_FLAGS -msse2)
 set(POINTWISE_AVX2_FLAGS -mavx2 -mfma)
