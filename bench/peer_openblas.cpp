@@ -48,7 +48,7 @@ class openblas_runner final : public conv_runner {
   }
   const float* output() const override { return output_.data(); }
   std::string label() const override { return openblas_get_corename(); }
-  void after_batch() override {
+  void after_row() override {
     // OpenBLAS's workers spin for a while after a call: let them fall asleep so they
     // do not steal the cores from the next row.
     if (threads_ > 1) std::this_thread::sleep_for(std::chrono::milliseconds(100));

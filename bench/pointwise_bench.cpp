@@ -53,6 +53,7 @@ active_row g_active;
 
 void activate(const row_spec& spec) {
   if (g_active.spec == &spec) return;
+  if (g_active.runner != nullptr) g_active.runner->after_row();
   g_active.runner.reset();  // before data_for replaces the layer's buffers
   g_active.spec = &spec;
   g_active.error.clear();
@@ -81,7 +82,6 @@ void run_layer_row(benchmark::State& state, const row_spec* spec) {
   for (auto _ : state) runner.run();
   const double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   const double canary_after = canary_peak(spec->peak, spec->threads);
-  runner.after_batch();
 
   const double runs = static_cast<double>(state.iterations());
   const double flops_per_second = spec->l->flops() * runs / std::max(seconds, 1e-12);

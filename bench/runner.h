@@ -17,7 +17,7 @@ class conv_runner {
   virtual void run() = 0;                        // one forward pass, bias + ReLU
   virtual const float* output() const = 0;       // out_pixels x Co, dense
   virtual std::string label() const { return ""; }  // what actually ran, for the report
-  virtual void after_batch() {}                  // called once the timed loop is over
+  virtual void after_row() {}                    // called once the row's last batch is over
 };
 
 // The pointwise conv of `variant` (PW_ISA_AUTO: whatever the library picks) on
