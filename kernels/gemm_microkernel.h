@@ -13,6 +13,8 @@
 //      complete example) with:
 //        k_group                     input channels consumed per step of the inner
 //                                    loop; 1 = one broadcast per pixel and channel
+//        spread_bytes (optional)     0, or the stack bytes of inputs spread into full
+//                                    vectors once per call (see gemm_rows_spread)
 //        broadcast(p)                a batch of *p
 //        clamp(x, lo, hi)            min(max(x, lo), hi), NaN in x stays NaN
 //        fmadd(a, b, c)              a * b + c (fused where the ISA can)
@@ -32,6 +34,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 #include <xsimd/xsimd.hpp>
 
@@ -46,6 +49,13 @@ struct simd_ops;
 
 template <class Arch>
 using simd_batch = xsimd::batch<float, Arch>;
+
+// simd_ops<Arch>::spread_bytes, or 0 for ops that do not declare it.
+template <class Ops, class = void>
+struct spread_bytes_of : std::integral_constant<size_t, 0> {};
+template <class Ops>
+struct spread_bytes_of<Ops, std::void_t<decltype(Ops::spread_bytes)>>
+    : std::integral_constant<size_t, Ops::spread_bytes> {};
 
 // `remaining` columns from p: a whole vector, a masked part, or nothing (zero).
 template <class Arch>
@@ -73,10 +83,15 @@ struct accumulator_block {
   simd_batch<Arch> v[M][NV];
 };
 
-// One input channel for every pixel: acc[m][j] += rows[m][k] * w[j] (k < 0, see gemm_rows).
+// The input channel `byte_offset` bytes from a row's end (negative; see gemm_rows).
+inline const float* channel_at(const float* row_end, ptrdiff_t byte_offset) {
+  return reinterpret_cast<const float*>(reinterpret_cast<const char*>(row_end) + byte_offset);
+}
+
+// One input channel for every pixel: acc[m][j] += channel[m] * w[j].
 template <class Arch, size_t M, size_t NV>
-inline void multiply_add_channel(accumulator_block<Arch, M, NV>& acc, const float* const (&rows)[M], ptrdiff_t k,
-                                 const float* w) {
+inline void multiply_add_channel(accumulator_block<Arch, M, NV>& acc, const float* const (&rows_end)[M],
+                                 ptrdiff_t byte_offset, const float* w) {
   using ops = simd_ops<Arch>;
   using batch = simd_batch<Arch>;
   constexpr size_t width = batch::size;
@@ -85,7 +100,7 @@ inline void multiply_add_channel(accumulator_block<Arch, M, NV>& acc, const floa
   for (size_t j = 0; j < NV; ++j) weights[j] = batch::load_unaligned(w + j * width);
 #pragma GCC unroll 64
   for (size_t m = 0; m < M; ++m) {
-    const batch x = ops::broadcast(rows[m] + k);
+    const batch x = ops::broadcast(channel_at(rows_end[m], byte_offset));
 #pragma GCC unroll 16
     for (size_t j = 0; j < NV; ++j) acc.v[m][j] = ops::fmadd(x, weights[j], acc.v[m][j]);
   }
@@ -111,50 +126,51 @@ inline void multiply_add_lane(accumulator_block<Arch, M, NV>& acc, const typenam
 // k_group input channels for every pixel from one vector load per pixel (ISAs with
 // a by-lane multiply-add, such as NEON).
 template <class Arch, size_t M, size_t NV, size_t... J>
-inline void multiply_add_group(accumulator_block<Arch, M, NV>& acc, const float* const (&rows)[M], ptrdiff_t k,
-                               const float* w, std::index_sequence<J...>) {
+inline void multiply_add_group(accumulator_block<Arch, M, NV>& acc, const float* const (&rows_end)[M],
+                               ptrdiff_t byte_offset, const float* w, std::index_sequence<J...>) {
   using ops = simd_ops<Arch>;
   typename ops::group_type x[M];
 #pragma GCC unroll 64
-  for (size_t m = 0; m < M; ++m) x[m] = ops::load_group(rows[m] + k);
+  for (size_t m = 0; m < M; ++m) x[m] = ops::load_group(channel_at(rows_end[m], byte_offset));
   (multiply_add_lane<Arch, M, NV, J>(acc, x, w), ...);
 }
 
-// An M x nc block of outputs (M pixels, nc output channels walked NR = NV vectors at
-// a time), kc input channels; see gemm_tile in microkernel.h for the contract.
-template <class Arch, size_t M, size_t NV>
-void gemm_rows(const gemm_tile& t) {
+// A run of input channels [begin, begin + count) of the tile's block.
+struct channel_run {
+  size_t begin, count;
+};
+
+// Walks the nc output channels NR = NV vectors at a time over the channel run `run`:
+// starts each M x NR block from bias (+ residual) when the run opens the tile's first
+// block, else from the output (partial sums); `accumulate(acc, w)` adds the run's
+// channels from the weight rows at w; the clamp applies when the run closes the last
+// block; stores never write past column nc.
+template <class Arch, size_t M, size_t NV, class Accumulate>
+inline void walk_panels(const gemm_tile& t, channel_run run, Accumulate&& accumulate) {
   using ops = simd_ops<Arch>;
   using batch = simd_batch<Arch>;
   constexpr size_t width = batch::size;
   constexpr size_t nr = NV * width;
-  constexpr size_t k_group = ops::k_group;
+  const bool start_from_bias = t.first_block && run.begin == 0;
+  const bool apply_clamp = t.last_block && run.begin + run.count == t.kc &&
+                           (t.output_min > -INFINITY || t.output_max < INFINITY);
+  // Panels of the block: [NR biases on the first block] + kc rows of NR weights.
+  const size_t bias_rows = t.first_block ? 1 : 0;
+  const size_t panel_stride = nr * (bias_rows + t.kc);
+  const float* panel = t.weights;
 
-  // Each row pointer points past the block's last channel and the inner loop runs a
-  // negative index up to zero: the loop then needs M row pointers, one index and
-  // the weight pointer, and nothing else, in general-purpose registers (12 rows
-  // still fit x86-64's 16 with no reload from the stack).
-  const float* rows_end[M];
-  const ptrdiff_t kc = static_cast<ptrdiff_t>(t.kc);
-#pragma GCC unroll 64
-  for (size_t m = 0; m < M; ++m) rows_end[m] = t.input_rows[m] + t.input_offset + t.kc;
-  const bool apply_clamp = t.last_block && (t.output_min > -INFINITY || t.output_max < INFINITY);
-  const float* w = t.weights;
-
-  for (size_t n0 = 0; n0 < t.nc; n0 += nr) {
+  for (size_t n0 = 0; n0 < t.nc; n0 += nr, panel += panel_stride) {
     const size_t columns = t.nc - n0 < nr ? t.nc - n0 : nr;
     float* out = t.output + n0;
     accumulator_block<Arch, M, NV> acc;
-    // Start from bias (+ residual) on the first block, from the partial sums after.
     // The residual is read here, before any store, so residual == output works.
-    if (t.first_block) {
+    if (start_from_bias) {
 #pragma GCC unroll 16
       for (size_t j = 0; j < NV; ++j) {
-        const batch bias = batch::load_unaligned(w + j * width);
+        const batch bias = batch::load_unaligned(panel + j * width);
 #pragma GCC unroll 64
         for (size_t m = 0; m < M; ++m) acc.v[m][j] = bias;
       }
-      w += nr;
       if (t.residual != nullptr) {
         const float* res = t.residual + n0;
 #pragma GCC unroll 64
@@ -177,12 +193,7 @@ void gemm_rows(const gemm_tile& t) {
       }
     }
 
-    ptrdiff_t k = -kc;
-    if constexpr (k_group > 1) {
-      for (; k <= -static_cast<ptrdiff_t>(k_group); k += k_group, w += k_group * nr)
-        multiply_add_group<Arch, M, NV>(acc, rows_end, k, w, std::make_index_sequence<k_group>());
-    }
-    for (; k != 0; ++k, w += nr) multiply_add_channel<Arch, M, NV>(acc, rows_end, k, w);
+    accumulate(acc, panel + (bias_rows + run.begin) * nr);
 
     if (apply_clamp) {
       const batch lo(t.output_min), hi(t.output_max);
@@ -201,6 +212,84 @@ void gemm_rows(const gemm_tile& t) {
       }
     }
   }
+}
+
+// Input channels read in place from the row pointers, one broadcast (or one group
+// load, k_group > 1) per pixel and channel.
+template <class Arch, size_t M, size_t NV>
+void gemm_rows_in_place(const gemm_tile& t) {
+  using ops = simd_ops<Arch>;
+  constexpr size_t nr = NV * simd_batch<Arch>::size;
+  constexpr size_t k_group = ops::k_group;
+  // Each row pointer points past the block's last channel and the inner loop runs a
+  // negative byte offset up to zero: the loop then needs M row pointers, one offset
+  // (also the loop's exit test) and the weight pointer in general-purpose registers,
+  // and nothing else (with an element index, GCC keeps a second induction variable).
+  const float* rows_end[M];
+  const ptrdiff_t kc_bytes = static_cast<ptrdiff_t>(t.kc * sizeof(float));
+#pragma GCC unroll 64
+  for (size_t m = 0; m < M; ++m) rows_end[m] = t.input_rows[m] + t.input_offset + t.kc;
+
+  walk_panels<Arch, M, NV>(t, channel_run{0, t.kc}, [&](accumulator_block<Arch, M, NV>& acc, const float* w) {
+    ptrdiff_t offset = -kc_bytes;
+    if constexpr (k_group > 1) {
+      constexpr ptrdiff_t group_bytes = k_group * sizeof(float);
+      for (; offset <= -group_bytes; offset += group_bytes, w += k_group * nr)
+        multiply_add_group<Arch, M, NV>(acc, rows_end, offset, w, std::make_index_sequence<k_group>());
+    }
+    for (; offset != 0; offset += sizeof(float), w += nr) multiply_add_channel<Arch, M, NV>(acc, rows_end, offset, w);
+  });
+}
+
+// For ISAs whose broadcast costs a shuffle per pixel and channel (SSE2: movss +
+// shufps, competing with the multiplies and adds for the same pipes): the inputs of
+// a run of channels are spread once into a stack buffer of full vectors, [k][m], and
+// every panel of nc reads them with plain aligned loads. Runs longer than the buffer
+// go in several passes over the panels, the partial sums kept in the output (the
+// order of each output's sum is unchanged, so the result is the same bit for bit).
+template <class Arch, size_t M, size_t NV>
+void gemm_rows_spread(const gemm_tile& t) {
+  using ops = simd_ops<Arch>;
+  using batch = simd_batch<Arch>;
+  constexpr size_t width = batch::size;
+  constexpr size_t nr = NV * width;
+  constexpr size_t run_capacity = spread_bytes_of<ops>::value / (M * sizeof(batch));
+  static_assert(run_capacity >= 1, "spread buffer smaller than one channel");
+  alignas(64) float spread[run_capacity * M * width];
+  for (size_t begin = 0; begin < t.kc; begin += run_capacity) {
+    const size_t count = t.kc - begin < run_capacity ? t.kc - begin : run_capacity;
+    for (size_t k = 0; k < count; ++k) {
+#pragma GCC unroll 64
+      for (size_t m = 0; m < M; ++m)
+        ops::broadcast(t.input_rows[m] + t.input_offset + begin + k).store_aligned(spread + (k * M + m) * width);
+    }
+    walk_panels<Arch, M, NV>(t, channel_run{begin, count}, [&](accumulator_block<Arch, M, NV>& acc, const float* w) {
+      const float* x = spread;
+      for (size_t k = 0; k < count; ++k, w += nr, x += M * width) {
+        batch weights[NV];
+#pragma GCC unroll 16
+        for (size_t j = 0; j < NV; ++j) weights[j] = batch::load_unaligned(w + j * width);
+#pragma GCC unroll 64
+        for (size_t m = 0; m < M; ++m) {
+          const batch xm = batch::load_aligned(x + m * width);
+#pragma GCC unroll 16
+          for (size_t j = 0; j < NV; ++j) acc.v[m][j] = ops::fmadd(xm, weights[j], acc.v[m][j]);
+        }
+      }
+    });
+  }
+}
+
+// An M x nc block of outputs (M pixels, nc output channels walked NR = NV vectors at
+// a time), kc input channels; see gemm_tile in microkernel.h for the contract.
+template <class Arch, size_t M, size_t NV>
+void gemm_rows(const gemm_tile& t) {
+  constexpr size_t nr = NV * simd_batch<Arch>::size;
+  if constexpr (spread_bytes_of<simd_ops<Arch>>::value > 0) {
+    // With a single panel the spread would not be reused.
+    if (t.nc > nr) return gemm_rows_spread<Arch, M, NV>(t);
+  }
+  gemm_rows_in_place<Arch, M, NV>(t);
 }
 
 template <class Arch, size_t NV, size_t... M>

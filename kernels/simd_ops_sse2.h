@@ -13,19 +13,15 @@ namespace {
 template <>
 struct simd_ops<xsimd::sse2> {
   using batch = simd_batch<xsimd::sse2>;
-  // SSE2 has no broadcast load (movss + shufps per pixel and channel): load four
-  // channels of a pixel at once and spread each with one pshufd instead.
-  static constexpr size_t k_group = 4;
-  using group_type = __m128;
+  // A broadcast is movss + shufps, and the shuffle competes with the multiplies and
+  // adds: spread each call's inputs once into a 16 KiB stack buffer (kc <= 16 KiB /
+  // (16 * MR) channels) and read full vectors in the inner loop. Groups of four
+  // channels spread with pshufd (k_group = 4, as NEON does) made GCC spill.
+  static constexpr size_t k_group = 1;
+  static constexpr size_t spread_bytes = 16384;
 
   static batch broadcast(const float* p) { return _mm_set1_ps(*p); }
   static batch fmadd(batch a, batch b, batch c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
-  static group_type load_group(const float* p) { return _mm_loadu_ps(p); }
-  template <size_t J>
-  static batch fmadd_lane(batch acc, batch w, group_type x) {
-    const __m128 lane = _mm_castsi128_ps(_mm_shuffle_epi32(_mm_castps_si128(x), static_cast<int>(J * 0x55)));
-    return _mm_add_ps(_mm_mul_ps(w, lane), acc);
-  }
 
   // x86 max/min return their second operand when either is NaN: max(lo, x) keeps NaN.
   static batch clamp(batch x, batch lo, batch hi) { return xsimd::min(hi, xsimd::max(lo, x)); }

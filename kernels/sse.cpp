@@ -4,17 +4,18 @@
 namespace pw {
 namespace {
 
-// Register tile 3x16: 12 accumulators + 4 weight vectors of the 16 xmm registers
-// (the three pixels' channel groups are spread lane by lane). SSE2 has no FMA, so a
-// multiply-add is two instructions on this CPU's two multiply and two add pipes, and
-// each pshufd competes with them: wider tiles (more multiply-adds per spread) win.
-// Measured with an interleaved mul+add peak loop, kc=256, weights in L2 (% of peak,
-// median of 5): 3x16 82.6, 2x16 80.7, 2x20 87.2/80.3 (noisy), 4x12 77.3, 3x12 76.8,
-// 4x8 73.0, 5x8 66.7; one broadcast per channel (movss+shufps) instead of groups of
-// four: 3x16 79.8, 2x16 81.4, 3x12 77.6, 4x8 72.4. NR=16 also pads channel counts
-// (multiples of 8 and 16 in the suites) less than NR=12 or 20.
-constexpr size_t kSseMR = 3;
-constexpr size_t kSseNR = 16;
+// Register tile 6x8: 12 accumulators + 2 weight vectors + 1 input vector + 1
+// product of the 16 xmm registers. SSE2 has no FMA (a multiply and an add on this
+// CPU's two multiply and two add pipes) and no broadcast load: the inputs are spread
+// into full vectors once per call (simd_ops_sse2.h), so the inner loop is loads,
+// multiplies and adds only. Kernel alone, weights in L2, against an interleaved
+// mul+add peak loop (best of 8 rounds each, % of peak):
+//   kc=128 nc=512: 6x8 83.6, 3x16 78.7, 4x8 78.3, 2x16 78.1, 4x12 76.7
+//   kc=256 nc=256: 6x8 83.3, 4x12 82.3, 3x16 78.2, 4x8 77.4, 2x16 76.7
+// Before the spread (movss + shufps per pixel and channel) the same tiles reached
+// 66-82%. 6x8 also streams the fewest weight bytes per flop of these tiles.
+constexpr size_t kSseMR = 6;
+constexpr size_t kSseNR = 8;
 using sse_arch = xsimd::sse2;
 
 }  // namespace
