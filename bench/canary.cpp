@@ -1,7 +1,5 @@
 #include "canary.h"
 
-#include <pthreadpool.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -9,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "cpu_info.h"
 #include "read_bandwidth.h"
@@ -36,16 +35,15 @@ peak_loop_fn loop_of(peak_kind kind) {
   }
 }
 
-// One pool per thread count, made on first use and kept for the whole run.
-pthreadpool_t pool_for(size_t threads) {
-  static std::mutex mutex;
-  static std::map<size_t, pthreadpool_t> pools;
-  std::lock_guard<std::mutex> lock(mutex);
-  auto found = pools.find(threads);
-  if (found != pools.end()) return found->second;
-  pthreadpool_t pool = pthreadpool_create(threads);
-  pools[threads] = pool;
-  return pool;
+// Runs task(context, i) for i < threads, one call per thread (the caller runs i = 0).
+// Plain threads made for each call and joined at once: a thread pool's workers spin
+// for a while after their work is done, and on a machine this small they would
+// steal the cores from the kernel measured next.
+void run_on_threads(size_t threads, void (*task)(void*, size_t), void* context) {
+  std::vector<std::thread> helpers;
+  for (size_t i = 1; i < threads; ++i) helpers.emplace_back(task, context, i);
+  task(context, 0);
+  for (std::thread& helper : helpers) helper.join();
 }
 
 struct burst_task {
@@ -138,13 +136,13 @@ double measure_peak(peak_kind kind, size_t threads, double seconds) {
   task->loop = loop;
   task->iterations = iterations;
   threads = std::min<size_t>(threads, 256);
-  pthreadpool_parallelize_1d(
-      pool_for(threads),
+  run_on_threads(
+      threads,
       [](void* context, size_t index) {
         auto* t = static_cast<burst_task*>(context);
         t->rates[index] = timed_burst(t->loop, t->iterations);
       },
-      task.get(), threads, 0);
+      task.get());
   double total = 0;
   for (size_t i = 0; i < threads; ++i) total += task->rates[i];
   return total;
@@ -181,11 +179,7 @@ double measure_read_bandwidth(size_t threads, size_t bytes_per_thread, int passe
     c->seconds[index] = std::chrono::duration<double>(clock_type::now() - start).count();
   };
   threads = std::min<size_t>(threads, 256);
-  if (threads == 1) {
-    read_task(&context, 0);
-  } else {
-    pthreadpool_parallelize_1d(pool_for(threads), read_task, &context, threads, 0);
-  }
+  run_on_threads(threads, read_task, &context);
   double rate = 0;
   for (size_t t = 0; t < threads; ++t)
     rate += static_cast<double>(bytes_per_thread) * passes / std::max(context.seconds[t], 1e-9);

@@ -16,6 +16,7 @@ from collections import OrderedDict, defaultdict
 
 VARIANT_ORDER = ["scalar", "sse", "avx2", "avx512", "neon", "auto"]
 PEER_ORDER = ["onednn", "xnnpack", "openblas"]
+MAX_CANARY_DROP = 0.2
 
 
 def geomean(values):
@@ -37,7 +38,15 @@ def load(path):
             continue
         samples[name].append(entry)
     rows = OrderedDict()
+    dropped = 0
     for name, entries in samples.items():
+        # A repetition whose canary moved by more than 20% between the start and the
+        # end of its batch ran while the host changed the core's speed: keep the
+        # steady ones when there are any.
+        steady = [e for e in entries if e.get("canary_drop", 0.0) <= MAX_CANARY_DROP]
+        if steady:
+            dropped += len(entries) - len(steady)
+            entries = steady
         parts = name.split("/")
         if len(parts) != 4:
             continue
@@ -50,7 +59,9 @@ def load(path):
             row[key] = statistics.median(values) if values else None
         row["bytes"] = row.pop("bytes_per_run")  # the bytes one run moves at least: its working set
         rows[name] = row
-    return data.get("context", {}), rows, errors
+    context = dict(data.get("context", {}))
+    context["unsteady_repetitions_dropped"] = dropped
+    return context, rows, errors
 
 
 def fmt(value, spec, width):
@@ -87,13 +98,15 @@ def report(context, rows, errors, out=sys.stdout):
         p("peers: none were built in (install libdnnl-dev, libxnnpack-dev, libopenblas-dev)")
     p()
     p("ceilings (median of the peak rows):")
-    for (kind, variant, threads), r in sorted(peaks.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1])):
+    for (kind, variant, threads), r in sorted(peaks.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[1].get("buffer_bytes") or 0, kv[0][1])):
         if kind == "fma":
             p("  %-8s FMA peak,        %d thread(s): %8.1f GFLOP/s" % (variant, threads, r["GFLOP/s"]))
         else:
             p("  memory read %-4s %6.1f MiB, %d thread(s): %8.1f GB/s" % (
                 variant, (r.get("buffer_bytes") or 0) / 2**20, threads, r["GB/s"]))
-    p("(% of peak: over the canary of the variant's ISA measured around the same batch; peers over the best ISA's)")
+    p("(% of peak: over the canary of the variant's ISA measured around the same batch; peers over the best ISA's;")
+    p(" medians over repetitions, %d repetition(s) left out because their canary moved by more than %d%%)" % (
+        context.get("unsteady_repetitions_dropped", 0), 100 * MAX_CANARY_DROP))
 
     by_group = OrderedDict()
     for r in layers:
@@ -135,6 +148,10 @@ def report(context, rows, errors, out=sys.stdout):
                 line += fmt(r["GFLOP/s"], ".1f", 9) + " " + fmt(100 * r["peak_share"] if r["peak_share"] else None, ".0f", 5) + "%"
                 line += ratio_text(r["GFLOP/s"], best_peer, 10)
                 line += "".join(ratio_text(r["GFLOP/s"], peer_speeds.get(peer), 10) for peer in peers)
+                single = rows.get("%s/%s/%s/threads:1" % (suite, layer, variant))
+                if threads > 1 and single and single.get("GFLOP/s"):
+                    line += "   %.2fx its 1-thread speed" % (r["GFLOP/s"] / single["GFLOP/s"])
+                    per_variant[variant]["scaling"].append(r["GFLOP/s"] / single["GFLOP/s"])
                 if memory_bound and r.get("GB/s") is not None:
                     line += "   memory-bound: %.1f GB/s, %.0f%% of %s read" % (
                         r["GB/s"], 100 * r["GB/s"] / memory["GB/s"], memory["layer_level"])
@@ -156,6 +173,9 @@ def report(context, rows, errors, out=sys.stdout):
             if peer_line or failed:
                 p("%-20s %-12s %s" % ("", "peers:", "   ".join([peer_line] + failed).strip()))
             for peer in peers:
+                single = rows.get("%s/%s/%s/threads:1" % (suite, layer, peer))
+                if peer in by_variant and threads > 1 and single and single.get("GFLOP/s"):
+                    per_variant[peer]["scaling"].append(by_variant[peer]["GFLOP/s"] / single["GFLOP/s"])
                 if peer in by_variant:
                     per_variant[peer]["gflops"].append(by_variant[peer]["GFLOP/s"])
                     per_variant[peer]["share"].append(by_variant[peer]["peak_share"])
@@ -167,13 +187,19 @@ def report(context, rows, errors, out=sys.stdout):
             line = "%-20s %-12s " % ("", variant)
             share = geomean(stats["share"])
             line += fmt(geomean(stats["gflops"]), ".1f", 9) + " " + fmt(100 * share if share else None, ".0f", 5) + "%"
-            if variant not in peers:
+            if stats.get("scaling"):
+                scaling_note = "   %.2fx its 1-thread speed" % geomean(stats["scaling"])
+            else:
+                scaling_note = ""
+            if variant in peers:
+                line += " " * 10 * (1 + len(peers))  # no ratio columns for a peer
+            else:
                 best = geomean(stats["best"])
                 line += (format(best, ".2f") + "x").rjust(10) if best else "-".rjust(10)
                 for peer in peers:
                     g = geomean(stats[peer])
                     line += (format(g, ".2f") + "x").rjust(10) if g else "-".rjust(10)
-            p(line)
+            p(line + scaling_note)
             summary.append((suite, threads, variant, geomean(stats["gflops"]), share,
                             geomean(stats["best"]) if variant not in peers else None))
     p()
