@@ -36,6 +36,10 @@ struct microkernel {
   size_t mr;  // register tile: pixels
   size_t nr;  // register tile: output channels (panel width of the packing)
   gemm_kernel_fn gemm;
+  // L1 bytes the kernel keeps per input channel of a block: the mr input floats, plus
+  // any copy of them it makes (SSE spreads each input into a full vector). 0: mr floats.
+  // The planner sizes kc from it.
+  size_t l1_bytes_per_input_channel = 0;
 };
 
 // One object per ISA translation unit, constant-initialised (no static constructor

@@ -111,7 +111,8 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   c->output_max = desc->output_max;
   c->flush_denormals = desc->flush_denormals != 0;
   c->variant = choice.chosen;
-  c->channels = plan_channels(desc->in_channels, desc->out_channels, kernel.mr, kernel.nr, host_cache_sizes());
+  c->channels = plan_channels(desc->in_channels, desc->out_channels, kernel.mr, kernel.nr, host_cache_sizes(),
+                              kernel.l1_bytes_per_input_channel);
   c->packing = {desc->groups, desc->in_channels, desc->out_channels, kernel.nr, c->channels.kc};
   c->packed_group_floats = packed_group_floats(c->packing);
   c->packed_bytes = desc->groups * c->packed_group_floats * sizeof(float);

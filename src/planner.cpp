@@ -7,13 +7,14 @@
 namespace pw {
 
 channel_plan plan_channels(size_t in_channels, size_t out_channels, size_t mr, size_t nr,
-                           const cache_sizes& caches) {
+                           const cache_sizes& caches, size_t l1_bytes_per_input_channel) {
   const cache_sizes c = with_default_caches(caches);
-  // kc: the mr input rows of a block (mr*kc floats) plus the weight rows streaming
-  // past them should take at most half of L1, leaving the rest for the output tile
-  // and the weights' stream (BLIS keeps one operand's micro-panel in L1 the same way).
-  const size_t l1_floats = c.l1d.bytes / sizeof(float);
-  size_t kc = l1_floats / 2 / (mr + nr);
+  // kc: the mr input rows of a block (and any copy the kernel makes of them) plus the
+  // weight rows streaming past them should take at most half of L1, leaving the rest
+  // for the output tile and the weights' stream (BLIS keeps one operand's micro-panel
+  // in L1 the same way).
+  const size_t input_bytes = l1_bytes_per_input_channel != 0 ? l1_bytes_per_input_channel : mr * sizeof(float);
+  size_t kc = c.l1d.bytes / 2 / (input_bytes + nr * sizeof(float));
   kc = std::max<size_t>(kc, 64);
   // Below a few hundred channels splitting only adds partial-sum traffic; above that,
   // split into equal blocks so the last one is not a sliver.

@@ -155,7 +155,7 @@ void print_tiles(pw_isa isa, const layer_args& args, size_t threads, const char*
   const pw::run_plan run = pw::plan_run(pixels, args.groups, args.in, args.out, channels, info.mr, info.nr, threads,
                                         pw::host_cache_sizes());
   const pw::channel_plan planned = pw::plan_channels(args.in, args.out, v->kernel->mr, v->kernel->nr,
-                                                     pw::host_cache_sizes());
+                                                     pw::host_cache_sizes(), v->kernel->l1_bytes_per_input_channel);
   std::printf("  %-7s mr %2zu  nr %2zu  kc %5zu  nc %5zu  pixel tile %5zu  channel tile %5zu  tiles %zu x %zu "
               "(pixels x channels) x %zu group(s) = %zu tasks  packed weights %zu KiB%s%s\n",
               pw_isa_name(info.isa), info.mr, info.nr, info.kc, info.nc, run.pixel_tile, run.channel_tile,
