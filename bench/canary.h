@@ -21,7 +21,8 @@ peak_kind peak_kind_for(pw_isa variant);         // the loop that bounds a varia
 peak_kind best_peak_kind();                      // what the peers (all AVX-512 / AVX2 code) are held to
 
 // Runs the peak loop of `kind` on `threads` threads at once for about `seconds` and
-// returns their summed rate in flop/s.
+// returns their summed rate in flop/s, each thread timed by its own CPU time (the
+// ceiling of a core while it runs, whatever else the machine is doing).
 double measure_peak(peak_kind kind, size_t threads, double seconds);
 
 // The canary: the best of four 0.5 ms bursts, run before and after each measured batch.
@@ -30,5 +31,8 @@ double canary_peak(peak_kind kind, size_t threads);
 // Reads `bytes_per_thread` bytes on each of `threads` threads `passes` times and
 // returns bytes read per second (sum over threads).
 double measure_read_bandwidth(size_t threads, size_t bytes_per_thread, int passes);
+
+// The CPU time of the calling thread, in seconds.
+double thread_cpu_seconds();
 
 }  // namespace pw_bench

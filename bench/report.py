@@ -104,7 +104,8 @@ def report(context, rows, errors, out=sys.stdout):
         else:
             p("  memory read %-4s %6.1f MiB, %d thread(s): %8.1f GB/s" % (
                 variant, (r.get("buffer_bytes") or 0) / 2**20, threads, r["GB/s"]))
-    p("(% of peak: over the canary of the variant's ISA measured around the same batch; peers over the best ISA's;")
+    p("(GFLOP/s: 2*M*Ci*Co per run over the thread's CPU time on 1 thread, over the wall clock on several;")
+    p(" % of peak: over the canary of the variant's ISA measured around the same batch; peers over the best ISA's;")
     p(" medians over repetitions, %d repetition(s) left out because their canary moved by more than %d%%)" % (
         context.get("unsteady_repetitions_dropped", 0), 100 * MAX_CANARY_DROP))
 
