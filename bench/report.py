@@ -54,7 +54,8 @@ def load(path):
         row = {"suite": suite, "layer": layer, "variant": variant,
                "threads": int(threads.split(":")[1]), "label": entries[-1].get("label", "")}
         row["layer_level"] = variant if layer == "memory_read" else None
-        for key in ("GFLOP/s", "peak_share", "peak_GFLOP/s", "GB/s", "flop_per_byte", "buffer_bytes", "bytes_per_run"):
+        for key in ("GFLOP/s", "wall_GFLOP/s", "peak_share", "peak_GFLOP/s", "GB/s", "flop_per_byte", "buffer_bytes",
+                    "bytes_per_run"):
             values = [e[key] for e in entries if key in e]
             row[key] = statistics.median(values) if values else None
         row["bytes"] = row.pop("bytes_per_run")  # the bytes one run moves at least: its working set
@@ -96,6 +97,16 @@ def report(context, rows, errors, out=sys.stdout):
             p("peer %-9s %s" % (key[5:], context[key]))
     if not peers:
         p("peers: none were built in (install libdnnl-dev, libxnnpack-dev, libopenblas-dev)")
+    # How much of its core a one-thread row got: the wall clock against the thread's
+    # CPU time. Well below 1, other processes shared the machine, and the rows timed
+    # by the wall clock (several threads) were slowed by them.
+    core_shares = [r["wall_GFLOP/s"] / r["GFLOP/s"] for r in layers
+                   if r["threads"] == 1 and r.get("wall_GFLOP/s") and r.get("GFLOP/s")]
+    if core_shares:
+        share = statistics.median(core_shares)
+        p("one-thread rows had their core %.0f%% of the time (median)%s" % (
+            100 * share, "" if share > 0.9 else
+            ": the machine was shared during this run; rows on several threads (wall clock) suffered from it"))
     p()
     p("ceilings (median of the peak rows):")
     for (kind, variant, threads), r in sorted(peaks.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[1].get("buffer_bytes") or 0, kv[0][1])):
