@@ -30,10 +30,10 @@ class openblas_runner final : public conv_runner {
       : layer_(l), data_(data), threads_(threads), pool_(helper_pool(threads)),
         output_(l.out_pixels() * l.out_channels) {
     if (l.stride != 1) gathered_.resize(l.out_pixels() * l.in_channels);
+    openblas_set_num_threads(static_cast<int>(threads));  // kept until another OpenBLAS row sets it
   }
 
   void run() override {
-    openblas_set_num_threads(static_cast<int>(threads_));
     const float* a = data_.input.data();
     if (layer_.stride != 1) {
       pthreadpool_parallelize_1d(pool_, gather_row, this, layer_.out_height(), 0);
