@@ -50,8 +50,7 @@ for cpu in cortex-a72 max; do
     passed=$(grep -c -E "Test +#[0-9]+: [^ ]*/${isa} .*Passed" "$log" || true)
     skipped=$(grep -c -E "Test +#[0-9]+: [^ ]*/${isa} .*Skipped" "$log" || true)
     echo "   ${isa}: ${passed} passed, ${skipped} skipped"
-    if [ "$isa" = neon ] && grep -q "^POINTWISE_ENABLE_NEON:BOOL=ON" "$build/CMakeCache.txt" \
-       && { [ "$passed" -eq 0 ] || [ "$skipped" -ne 0 ]; }; then
+    if [ "$isa" = neon ] && { [ "$passed" -eq 0 ] || [ "$skipped" -ne 0 ]; }; then
       echo "!! the neon variant did not run every test under QEMU_CPU=$cpu"
       status=1
     fi
