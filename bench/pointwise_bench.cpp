@@ -72,6 +72,13 @@ void activate(const row_spec& spec) {
   if (!g_active.error.empty()) g_active.runner.reset();
 }
 
+// Destroys the last row's runner while the libraries it uses are still up.
+void release_active_row() {
+  if (g_active.runner != nullptr) g_active.runner->after_row();
+  g_active.runner.reset();
+  g_active.spec = nullptr;
+}
+
 void run_layer_row(benchmark::State& state, const row_spec* spec) {
   activate(*spec);
   if (g_active.runner == nullptr) {
@@ -232,6 +239,7 @@ int main(int argc, char** argv) {
   }
 
   benchmark::RunSpecifiedBenchmarks();
+  release_active_row();
   benchmark::Shutdown();
   return 0;
 }
