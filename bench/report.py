@@ -164,6 +164,8 @@ def report(context, rows, errors, out=sys.stdout):
                 if threads > 1 and single and single.get("GFLOP/s"):
                     line += "   %.2fx its 1-thread speed" % (r["GFLOP/s"] / single["GFLOP/s"])
                     per_variant[variant]["scaling"].append(r["GFLOP/s"] / single["GFLOP/s"])
+                if variant == "auto" and " " in r["label"]:
+                    line += "   tiles " + r["label"].split(" ", 1)[1]  # mr, nr, kc, nc of the conv it ran
                 if memory_bound and r.get("GB/s") is not None:
                     line += "   memory-bound: %.1f GB/s, %.0f%% of %s read" % (
                         r["GB/s"], 100 * r["GB/s"] / memory["GB/s"], memory["layer_level"])
