@@ -19,10 +19,10 @@ set(POINTWISE_AVX2_FLAGS -mavx2 -mfma)
 set(POINTWISE_AVX512_FLAGS -mavx512f -mavx2 -mfma)
 set(POINTWISE_NEON_FLAGS "")  # Advanced SIMD is baseline on AArch64
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  # GCC's pre-register-allocation scheduler hoists the 8x8 kernel's weight loads,
-  # runs out of the 32 registers and adds 8 vector movs per 64 fmla in the inner
-  # loop; without it the loop is 64 fmla + 12 loads and nothing else. Out-of-order
-  # cores schedule the loop themselves.
+  # GCC's pre-register-allocation scheduler hoists the weight loads of the 10x8
+  # kernel (all 32 vector registers live) and spills to the stack in the inner loop
+  # (8x8: 8 vector movs per 64 fmla); without it the loop is fmla and loads only.
+  # Out-of-order cores schedule the loop themselves.
   list(APPEND POINTWISE_NEON_FLAGS -fno-schedule-insns)
 endif()
 

@@ -33,6 +33,12 @@ cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/toolchains/aarch64-lin
 cmake --build "$build" -j"$JOBS"
 echo "-- cross build done in $(( $(date +%s) - stage_start )) s"
 
+# The NEON kernel's inner loop: one fmla per accumulator and channel, no spill.
+neon_mr=$(sed -n 's/^constexpr size_t kNeonMR = \([0-9]*\);/\1/p' kernels/neon.cpp)
+neon_nr=$(sed -n 's/^constexpr size_t kNeonNR = \([0-9]*\);/\1/p' kernels/neon.cpp)
+neon_object=$(find "$build/kernels" -name neon.cpp.o | head -1)
+bash .ci/check_neon_inner_loop.sh aarch64-linux-gnu-objdump "$neon_object" "$neon_mr" "$neon_nr" | grep -E "^(--|!!)"
+
 # Emulated code is 50-100x slower than native. The kernel tests run their full sweeps
 # (under a second each); only the ISA-independent planner sweep trims its largest
 # image when this is set. POINTWISE_TEST_QUICK stays unset: it would skip tails.
