@@ -91,6 +91,10 @@ PW_API pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights,
    (never past the last channel of the last pixel, never the channels between
    G*Ci and input_pixel_stride), writes only the output elements it computes (the
    channels between G*Co and output_pixel_stride are untouched), allocates nothing.
+   No kernel reads or writes even one float before the first or after the last
+   element it uses, whatever the tail of channels or pixels, and no alignment is
+   required: each buffer may start or end exactly at a page boundary next to an
+   unmapped page (tests/test_guard_pages.cpp checks this for every variant).
    threadpool NULL runs on the calling thread. Results are bitwise identical for
    every thread count and pool. A conv may be run from many threads at once. */
 PW_API pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t height, size_t width,
