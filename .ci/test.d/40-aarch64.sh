@@ -29,7 +29,7 @@ fi
 
 cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/toolchains/aarch64-linux-gnu.cmake" \
       -DCMAKE_PREFIX_PATH="$prefix/usr" -DCMAKE_BUILD_TYPE=Release \
-      -DPOINTWISE_BUILD_BENCHMARKS=OFF -DCMAKE_CXX_FLAGS="-Werror" -DCMAKE_C_FLAGS="-Werror" >/dev/null
+      -DPOINTWISE_BUILD_BENCHMARKS=ON -DCMAKE_CXX_FLAGS="-Werror" -DCMAKE_C_FLAGS="-Werror" >/dev/null
 cmake --build "$build" -j"$JOBS"
 echo "-- cross build done in $(( $(date +%s) - stage_start )) s"
 
