@@ -1,14 +1,13 @@
 // OpenBLAS: cblas_sgemm (X[M x Ci] * W[Ci x Co]) then a bias + ReLU pass over the
 // output; for a strided layer the input pixels are first gathered into a dense
-// matrix, inside the timed region (pointwise reads them in place). With more than
-// one thread, OpenBLAS uses its own threads and the gather and bias pass run on a
-// pthreadpool of the same count.
+// matrix, inside the timed region (pointwise reads them in place). OpenBLAS runs the
+// GEMM on the row's thread count; the gather and the bias pass (O(M*Ci) and O(M*Co)
+// against the GEMM's O(M*Ci*Co)) run on the calling thread, since a second pool
+// would fight OpenBLAS's spinning workers for the cores.
 #include <cblas.h>
-#include <pthreadpool.h>
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <thread>
 
 #include "peers.h"
@@ -16,19 +15,10 @@
 namespace pw_bench {
 namespace {
 
-pthreadpool_t helper_pool(size_t threads) {
-  if (threads <= 1) return nullptr;
-  static std::map<size_t, pthreadpool_t> pools;
-  pthreadpool_t& pool = pools[threads];
-  if (pool == nullptr) pool = pthreadpool_create(threads);
-  return pool;
-}
-
 class openblas_runner final : public conv_runner {
  public:
   openblas_runner(const layer& l, const layer_data& data, size_t threads)
-      : layer_(l), data_(data), threads_(threads), pool_(helper_pool(threads)),
-        output_(l.out_pixels() * l.out_channels) {
+      : layer_(l), data_(data), threads_(threads), output_(l.out_pixels() * l.out_channels) {
     if (l.stride != 1) gathered_.resize(l.out_pixels() * l.in_channels);
     openblas_set_num_threads(static_cast<int>(threads));  // kept until another OpenBLAS row sets it
   }
@@ -36,15 +26,14 @@ class openblas_runner final : public conv_runner {
   void run() override {
     const float* a = data_.input.data();
     if (layer_.stride != 1) {
-      pthreadpool_parallelize_1d(pool_, gather_row, this, layer_.out_height(), 0);
+      for (size_t oh = 0; oh < layer_.out_height(); ++oh) gather_row(oh);
       a = gathered_.data();
     }
     const int m = static_cast<int>(layer_.out_pixels()), n = static_cast<int>(layer_.out_channels),
               k = static_cast<int>(layer_.in_channels);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, k, data_.weights_io.data(), n, 0.0f,
                 output_.data(), n);
-    pthreadpool_parallelize_1d(pool_, bias_relu_rows, this, (layer_.out_pixels() + kRowsPerTask - 1) / kRowsPerTask,
-                               0);
+    bias_relu();
   }
   const float* output() const override { return output_.data(); }
   std::string label() const override { return openblas_get_corename(); }
@@ -55,32 +44,25 @@ class openblas_runner final : public conv_runner {
   }
 
  private:
-  static constexpr size_t kRowsPerTask = 64;
-
-  static void gather_row(void* context, size_t oh) {
-    auto* self = static_cast<openblas_runner*>(context);
-    const layer& l = self->layer_;
+  void gather_row(size_t oh) {
+    const layer& l = layer_;
     for (size_t ow = 0; ow < l.out_width(); ++ow) {
-      const float* from = self->data_.input.data() + ((oh * l.stride) * l.width + ow * l.stride) * l.in_channels;
-      std::copy(from, from + l.in_channels, self->gathered_.data() + (oh * l.out_width() + ow) * l.in_channels);
+      const float* from = data_.input.data() + ((oh * l.stride) * l.width + ow * l.stride) * l.in_channels;
+      std::copy(from, from + l.in_channels, gathered_.data() + (oh * l.out_width() + ow) * l.in_channels);
     }
   }
 
-  static void bias_relu_rows(void* context, size_t task) {
-    auto* self = static_cast<openblas_runner*>(context);
-    const layer& l = self->layer_;
-    const float* bias = self->data_.bias.data();
-    const size_t end = std::min(l.out_pixels(), (task + 1) * kRowsPerTask);
-    for (size_t p = task * kRowsPerTask; p < end; ++p) {
-      float* row = self->output_.data() + p * l.out_channels;
-      for (size_t o = 0; o < l.out_channels; ++o) row[o] = std::max(row[o] + bias[o], 0.0f);
+  void bias_relu() {
+    const float* bias = data_.bias.data();
+    for (size_t p = 0; p < layer_.out_pixels(); ++p) {
+      float* row = output_.data() + p * layer_.out_channels;
+      for (size_t o = 0; o < layer_.out_channels; ++o) row[o] = std::max(row[o] + bias[o], 0.0f);
     }
   }
 
   const layer& layer_;
   const layer_data& data_;
   size_t threads_;
-  pthreadpool_t pool_;
   std::vector<float> gathered_;
   std::vector<float> output_;
 };
