@@ -27,6 +27,7 @@
 #include "cpu_info.h"
 #include "layer_data.h"
 #include "layer_suites.h"
+#include "machine_load.h"
 #include "peers.h"
 #include "runner.h"
 
@@ -87,11 +88,13 @@ void run_layer_row(benchmark::State& state, const row_spec* spec) {
   }
   conv_runner& runner = *g_active.runner;
   const double canary_before = canary_peak(spec->peak, spec->threads);
+  const int others_before = other_runnable_threads();
   const double cpu_start = thread_cpu_seconds();
   const auto start = clock_type::now();
   for (auto _ : state) runner.run();
   const double wall_seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   const double cpu_seconds = thread_cpu_seconds() - cpu_start;
+  const int others_after = other_runnable_threads();
   const double canary_after = canary_peak(spec->peak, spec->threads);
   // One thread: the time the thread ran (the machine is shared: time another process
   // held the core is not the kernel's); several: the wall time, the only clock that
@@ -112,6 +115,9 @@ void run_layer_row(benchmark::State& state, const row_spec* spec) {
   state.counters["flop_per_byte"] = spec->l->flops() / spec->l->min_bytes();
   state.counters["bytes_per_run"] = spec->l->min_bytes();
   state.counters["threads"] = static_cast<double>(spec->threads);
+  // Threads of other processes ready to run around the batch: a row on several
+  // threads (wall clock) loses time to them; a one-thread row (CPU time) does not.
+  if (others_before >= 0 && others_after >= 0) state.counters["others_running"] = 0.5 * (others_before + others_after);
   state.SetLabel(runner.label());
 }
 

@@ -16,6 +16,9 @@ from collections import OrderedDict, defaultdict
 
 VARIANT_ORDER = ["scalar", "sse", "avx2", "avx512", "neon", "auto"]
 PEER_ORDER = ["onednn", "xnnpack", "openblas"]
+# A row on several threads measured while this many other threads were ready to run
+# (besides, possibly, one of the row's own pool workers) waited for the cores.
+BUSY_OTHERS = 1.5
 MAX_CANARY_DROP = 0.2
 
 
@@ -54,7 +57,7 @@ def load(path):
         row = {"suite": suite, "layer": layer, "variant": variant,
                "threads": int(threads.split(":")[1]), "label": entries[-1].get("label", "")}
         row["layer_level"] = variant if layer == "memory_read" else None
-        for key in ("GFLOP/s", "wall_GFLOP/s", "peak_share", "peak_GFLOP/s", "GB/s", "flop_per_byte", "buffer_bytes",
+        for key in ("GFLOP/s", "wall_GFLOP/s", "others_running", "peak_share", "peak_GFLOP/s", "GB/s", "flop_per_byte", "buffer_bytes",
                     "bytes_per_run"):
             values = [e[key] for e in entries if key in e]
             row[key] = statistics.median(values) if values else None
@@ -107,6 +110,12 @@ def report(context, rows, errors, out=sys.stdout):
         p("one-thread rows had their core %.0f%% of the time (median)%s" % (
             100 * share, "" if share > 0.9 else
             ": the machine was shared during this run; rows on several threads (wall clock) suffered from it"))
+    multi = [r for r in layers if r["threads"] > 1 and r.get("others_running") is not None]
+    busy = [r for r in multi if r["others_running"] >= BUSY_OTHERS]
+    if multi:
+        p("%d of %d rows on several threads ran while other processes wanted the cores (marked 'busy'):"
+          " their wall-clock figures are low by an unknown factor" % (len(busy), len(multi)) if busy else
+          "no row on several threads ran while other processes wanted the cores")
     p()
     p("ceilings (median of the peak rows):")
     for (kind, variant, threads), r in sorted(peaks.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[1].get("buffer_bytes") or 0, kv[0][1])):
@@ -164,6 +173,8 @@ def report(context, rows, errors, out=sys.stdout):
                 if threads > 1 and single and single.get("GFLOP/s"):
                     line += "   %.2fx its 1-thread speed" % (r["GFLOP/s"] / single["GFLOP/s"])
                     per_variant[variant]["scaling"].append(r["GFLOP/s"] / single["GFLOP/s"])
+                if threads > 1 and (r.get("others_running") or 0) >= BUSY_OTHERS:
+                    line += "   busy (%.1f other threads runnable)" % r["others_running"]
                 if variant == "auto" and " " in r["label"]:
                     line += "   tiles " + r["label"].split(" ", 1)[1]  # mr, nr, kc, nc of the conv it ran
                 if memory_bound and r.get("GB/s") is not None:
@@ -177,10 +188,11 @@ def report(context, rows, errors, out=sys.stdout):
                 for peer in peers:
                     if peer_speeds.get(peer):
                         per_variant[variant][peer].append(r["GFLOP/s"] / peer_speeds[peer])
-            peer_line = "   ".join("%s %s (%s%%)%s" % (
+            peer_line = "   ".join("%s %s (%s%%)%s%s" % (
                 peer, fmt(by_variant[peer]["GFLOP/s"], ".1f", 0),
                 fmt(100 * by_variant[peer]["peak_share"], ".0f", 0),
-                " [" + by_variant[peer]["label"] + "]" if by_variant[peer]["label"] else "")
+                " [" + by_variant[peer]["label"] + "]" if by_variant[peer]["label"] else "",
+                " busy" if threads > 1 and (by_variant[peer].get("others_running") or 0) >= BUSY_OTHERS else "")
                 for peer in peers if peer in by_variant)
             failed = ["%s failed: %s" % (peer, errors.get("%s/%s/%s/threads:%d" % (suite, layer, peer, threads), "no result"))
                       for peer in peers if peer not in by_variant]
