@@ -12,7 +12,7 @@ int other_runnable_threads() {
   int running = -1;
   while (std::fgets(line, sizeof line, stat) != nullptr) {
     if (std::strncmp(line, "procs_running ", 14) == 0) {
-      std::sscanf(line + 14, "%d", &running);
+      if (std::sscanf(line + 14, "%d", &running) != 1) running = -1;
       break;
     }
   }
