@@ -34,7 +34,7 @@ log="$build/fuzz.log"
 status=0
 "$build/tests/fuzz/fuzz_conv" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
   -artifact_prefix="$findings/" "$work" >"$log" 2>&1 || status=$?
-grep -E "^(stat::|#[0-9]+ +DONE)" "$log" || true
+grep -E "^(stat::|#[0-9]+\s+DONE)" "$log" || true
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 echo "-- fuzz_conv: ${execs:-?} executions in ${seconds} s, ${rate:-?} execs/s, corpus $(ls "$work" | wc -l) inputs"
