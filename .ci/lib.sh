@@ -20,3 +20,20 @@ BASE_PACKAGES=(build-essential cmake pkg-config libxsimd-dev libcpu-features-dev
                libgtest-dev libbenchmark-dev)
 
 JOBS=$(nproc 2>/dev/null || echo 2)
+
+# report_counts PASSED FAILED SKIPPED: a stage's test counts, summed by .ci/test.sh
+# into the closing line.
+report_counts() {
+  echo "-- stage counts: $1 passed, $2 failed, $3 skipped"
+  [ -n "${PW_TEST_COUNTS:-}" ] && echo "$1 $2 $3" >>"$PW_TEST_COUNTS"
+  return 0
+}
+
+# ctest_counts LOG: "passed failed skipped" from a ctest log with its progress lines.
+ctest_counts() {
+  local passed failed skipped
+  passed=$(grep -c -E "Test +#[0-9]+: .* Passed" "$1" || true)
+  failed=$(grep -c -E "Test +#[0-9]+: .*\*\*\*(Failed|Timeout|Exception)|Test +#[0-9]+: .*(SEGFAULT|Subprocess aborted|Not Run)" "$1" || true)
+  skipped=$(grep -c -E "Test +#[0-9]+: .*\*\*\*Skipped" "$1" || true)
+  echo "$passed $failed $skipped"
+}

@@ -18,4 +18,5 @@ for isa in scalar sse avx2 avx512 neon; do
   echo "   ${isa}: ${passed} passed, ${skipped} skipped"
 done
 grep -E "tests passed|tests failed" "$log" | tail -1
+report_counts $(ctest_counts "$log")
 exit "$status"

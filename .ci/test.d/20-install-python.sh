@@ -130,4 +130,7 @@ else
   grep -E "^SKIPPED" "$pytest_log" | sed -E 's/^SKIPPED \[([0-9]+)\] [^:]+:[0-9]+: /   \1 skipped: /' || true
 fi
 echo "-- Python tests: $(tail -1 "$pytest_log" | sed -E 's/^=+ //; s/ =+$//')"
+summary=$(tail -1 "$pytest_log")
+count_of() { echo "$summary" | grep -o -E "[0-9]+ $1" | grep -o -E "^[0-9]+" || echo 0; }
+report_counts $(( checks + $(count_of passed) )) $(( $(count_of failed) + $(count_of error) )) $(count_of skipped)
 exit $status

@@ -62,6 +62,7 @@ for cpu in cortex-a72 max; do
     fi
   done
   grep -E "tests passed|tests failed" "$log" | tail -1
+  report_counts $(ctest_counts "$log")
   echo "-- QEMU_CPU=$cpu took $(( $(date +%s) - run_start )) s"
 done
 echo "-- aarch64 stage took $(( $(date +%s) - stage_start )) s"
