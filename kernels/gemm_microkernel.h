@@ -80,8 +80,13 @@ inline void store_columns(float* p, simd_batch<Arch> x, size_t remaining) {
 // unrolled so every element lives in its own register.
 template <class Arch, size_t M, size_t NV>
 struct accumulator_block {
+  static constexpr size_t vectors = NV;
   simd_batch<Arch> v[M][NV];
 };
+
+// The vectors per row of an accumulator block (for the generic accumulate lambdas).
+template <class Block>
+constexpr size_t vectors_of = std::decay_t<Block>::vectors;
 
 // The input channel `byte_offset` bytes from a row's end (negative; see gemm_rows).
 inline const float* channel_at(const float* row_end, ptrdiff_t byte_offset) {
@@ -106,8 +111,9 @@ inline void multiply_add_channel(accumulator_block<Arch, M, NV>& acc, const floa
   }
 }
 
-// Lane J of one pixel's channel group times row J of the group's weights.
-template <class Arch, size_t M, size_t NV, size_t J>
+// Lane J of one pixel's channel group times row J of the group's weights (rows of
+// PanelNV vectors, of which the block uses its first NV).
+template <class Arch, size_t M, size_t NV, size_t PanelNV, size_t J>
 inline void multiply_add_lane(accumulator_block<Arch, M, NV>& acc, const typename simd_ops<Arch>::group_type (&x)[M],
                               const float* w) {
   using ops = simd_ops<Arch>;
@@ -115,7 +121,7 @@ inline void multiply_add_lane(accumulator_block<Arch, M, NV>& acc, const typenam
   constexpr size_t width = batch::size;
   batch weights[NV];
 #pragma GCC unroll 16
-  for (size_t j = 0; j < NV; ++j) weights[j] = batch::load_unaligned(w + (J * NV + j) * width);
+  for (size_t j = 0; j < NV; ++j) weights[j] = batch::load_unaligned(w + (J * PanelNV + j) * width);
 #pragma GCC unroll 64
   for (size_t m = 0; m < M; ++m) {
 #pragma GCC unroll 16
@@ -125,14 +131,14 @@ inline void multiply_add_lane(accumulator_block<Arch, M, NV>& acc, const typenam
 
 // k_group input channels for every pixel from one vector load per pixel (ISAs with
 // a by-lane multiply-add, such as NEON).
-template <class Arch, size_t M, size_t NV, size_t... J>
+template <class Arch, size_t M, size_t NV, size_t PanelNV, size_t... J>
 inline void multiply_add_group(accumulator_block<Arch, M, NV>& acc, const float* const (&rows_end)[M],
                                ptrdiff_t byte_offset, const float* w, std::index_sequence<J...>) {
   using ops = simd_ops<Arch>;
   typename ops::group_type x[M];
 #pragma GCC unroll 64
   for (size_t m = 0; m < M; ++m) x[m] = ops::load_group(channel_at(rows_end[m], byte_offset));
-  (multiply_add_lane<Arch, M, NV, J>(acc, x, w), ...);
+  (multiply_add_lane<Arch, M, NV, PanelNV, J>(acc, x, w), ...);
 }
 
 // A run of input channels [begin, begin + count) of the tile's block.
@@ -140,77 +146,119 @@ struct channel_run {
   size_t begin, count;
 };
 
-// Walks the nc output channels NR = NV vectors at a time over the channel run `run`:
-// starts each M x NR block from bias (+ residual) when the run opens the tile's first
-// block, else from the output (partial sums); `accumulate(acc, w)` adds the run's
-// channels from the weight rows at w; the clamp applies when the run closes the last
-// block; stores never write past column nc.
-template <class Arch, size_t M, size_t NV, class Accumulate>
-inline void walk_panels(const gemm_tile& t, channel_run run, Accumulate&& accumulate) {
+// How one panel of a channel run starts and ends (see walk_panels).
+struct panel_run {
+  size_t bias_rows;       // 1 on the tile's first block: the panel opens with NR biases
+  bool start_from_bias;   // else from the output (partial sums)
+  bool apply_clamp;
+};
+
+// One M x `columns` block of outputs from the panel at `panel` (rows of PanelNV
+// vectors, NR = PanelNV * width floats apart), computed with NV <= PanelNV vectors
+// per row, columns in ((NV - 1) * width, NV * width]. NV < PanelNV on a last panel
+// whose padding fills whole vectors (MobileNet v2's 16 channels on AVX-512's 32-wide
+// panels): its multiply-adds, weight loads and stores are skipped, not masked.
+template <class Arch, size_t M, size_t NV, size_t PanelNV, class Accumulate>
+inline void compute_panel(const gemm_tile& t, channel_run run, panel_run how, size_t n0, size_t columns,
+                          const float* panel, Accumulate& accumulate) {
   using ops = simd_ops<Arch>;
   using batch = simd_batch<Arch>;
   constexpr size_t width = batch::size;
-  constexpr size_t nr = NV * width;
-  const bool start_from_bias = t.first_block && run.begin == 0;
-  const bool apply_clamp = t.last_block && run.begin + run.count == t.kc &&
-                           (t.output_min > -INFINITY || t.output_max < INFINITY);
-  // Panels of the block: [NR biases on the first block] + kc rows of NR weights.
-  const size_t bias_rows = t.first_block ? 1 : 0;
-  const size_t panel_stride = nr * (bias_rows + t.kc);
-  const float* panel = t.weights;
-
-  for (size_t n0 = 0; n0 < t.nc; n0 += nr, panel += panel_stride) {
-    const size_t columns = t.nc - n0 < nr ? t.nc - n0 : nr;
-    float* out = t.output + n0;
-    accumulator_block<Arch, M, NV> acc;
-    // The residual is read here, before any store, so residual == output works.
-    if (start_from_bias) {
+  constexpr size_t panel_nr = PanelNV * width;
+  float* out = t.output + n0;
+  accumulator_block<Arch, M, NV> acc;
+  // The residual is read here, before any store, so residual == output works.
+  if (how.start_from_bias) {
 #pragma GCC unroll 16
-      for (size_t j = 0; j < NV; ++j) {
-        const batch bias = batch::load_unaligned(panel + j * width);
+    for (size_t j = 0; j < NV; ++j) {
+      const batch bias = batch::load_unaligned(panel + j * width);
 #pragma GCC unroll 64
-        for (size_t m = 0; m < M; ++m) acc.v[m][j] = bias;
-      }
-      if (t.residual != nullptr) {
-        const float* res = t.residual + n0;
-#pragma GCC unroll 64
-        for (size_t m = 0; m < M; ++m) {
-#pragma GCC unroll 16
-          for (size_t j = 0; j < NV; ++j) {
-            const size_t remaining = columns > j * width ? columns - j * width : 0;
-            acc.v[m][j] += load_columns<Arch>(res + m * t.residual_stride + j * width, remaining);
-          }
-        }
-      }
-    } else {
+      for (size_t m = 0; m < M; ++m) acc.v[m][j] = bias;
+    }
+    if (t.residual != nullptr) {
+      const float* res = t.residual + n0;
 #pragma GCC unroll 64
       for (size_t m = 0; m < M; ++m) {
 #pragma GCC unroll 16
         for (size_t j = 0; j < NV; ++j) {
           const size_t remaining = columns > j * width ? columns - j * width : 0;
-          acc.v[m][j] = load_columns<Arch>(out + m * t.output_stride + j * width, remaining);
+          acc.v[m][j] += load_columns<Arch>(res + m * t.residual_stride + j * width, remaining);
         }
       }
     }
-
-    accumulate(acc, panel + (bias_rows + run.begin) * nr);
-
-    if (apply_clamp) {
-      const batch lo(t.output_min), hi(t.output_max);
-#pragma GCC unroll 64
-      for (size_t m = 0; m < M; ++m) {
-#pragma GCC unroll 16
-        for (size_t j = 0; j < NV; ++j) acc.v[m][j] = ops::clamp(acc.v[m][j], lo, hi);
-      }
-    }
+  } else {
 #pragma GCC unroll 64
     for (size_t m = 0; m < M; ++m) {
 #pragma GCC unroll 16
       for (size_t j = 0; j < NV; ++j) {
         const size_t remaining = columns > j * width ? columns - j * width : 0;
-        store_columns<Arch>(out + m * t.output_stride + j * width, acc.v[m][j], remaining);
+        acc.v[m][j] = load_columns<Arch>(out + m * t.output_stride + j * width, remaining);
       }
     }
+  }
+
+  accumulate(acc, panel + (how.bias_rows + run.begin) * panel_nr);
+
+  if (how.apply_clamp) {
+    const batch lo(t.output_min), hi(t.output_max);
+#pragma GCC unroll 64
+    for (size_t m = 0; m < M; ++m) {
+#pragma GCC unroll 16
+      for (size_t j = 0; j < NV; ++j) acc.v[m][j] = ops::clamp(acc.v[m][j], lo, hi);
+    }
+  }
+#pragma GCC unroll 64
+  for (size_t m = 0; m < M; ++m) {
+#pragma GCC unroll 16
+    for (size_t j = 0; j < NV; ++j) {
+      const size_t remaining = columns > j * width ? columns - j * width : 0;
+      store_columns<Arch>(out + m * t.output_stride + j * width, acc.v[m][j], remaining);
+    }
+  }
+}
+
+// A last panel whose `columns` fit in fewer than PanelNV vectors, computed with
+// exactly the vectors it needs (one instantiation per count 1..PanelNV-1).
+template <class Arch, size_t M, size_t PanelNV, class Accumulate, size_t... Fewer>
+inline void compute_narrow_panel(const gemm_tile& t, channel_run run, panel_run how, size_t n0, size_t columns,
+                                 const float* panel, Accumulate& accumulate, std::index_sequence<Fewer...>) {
+  constexpr size_t width = simd_batch<Arch>::size;
+  const size_t vectors = (columns + width - 1) / width;
+  ((vectors == Fewer + 1 ? compute_panel<Arch, M, Fewer + 1, PanelNV>(t, run, how, n0, columns, panel, accumulate)
+                         : void()),
+   ...);
+}
+
+// Walks the nc output channels NR = NV vectors at a time over the channel run `run`:
+// starts each M x NR block from bias (+ residual) when the run opens the tile's first
+// block, else from the output (partial sums); `accumulate(acc, w)` adds the run's
+// channels from the weight rows at w (rows NR floats apart) into acc, an
+// accumulator_block of NV vectors per row, or fewer on a last panel narrower than
+// NR; the clamp applies when the run closes the last block; stores never write past
+// column nc.
+template <class Arch, size_t M, size_t NV, class Accumulate>
+inline void walk_panels(const gemm_tile& t, channel_run run, Accumulate&& accumulate) {
+  constexpr size_t width = simd_batch<Arch>::size;
+  constexpr size_t nr = NV * width;
+  panel_run how;
+  how.bias_rows = t.first_block ? 1 : 0;
+  how.start_from_bias = t.first_block && run.begin == 0;
+  how.apply_clamp = t.last_block && run.begin + run.count == t.kc &&
+                    (t.output_min > -INFINITY || t.output_max < INFINITY);
+  // Panels of the block: [NR biases on the first block] + kc rows of NR weights.
+  const size_t panel_stride = nr * (how.bias_rows + t.kc);
+  const float* panel = t.weights;
+
+  for (size_t n0 = 0; n0 < t.nc; n0 += nr, panel += panel_stride) {
+    const size_t columns = t.nc - n0 < nr ? t.nc - n0 : nr;
+    if constexpr (NV > 1) {
+      if (columns <= nr - width) {
+        compute_narrow_panel<Arch, M, NV>(t, run, how, n0, columns, panel, accumulate,
+                                          std::make_index_sequence<NV - 1>());
+        continue;
+      }
+    }
+    compute_panel<Arch, M, NV, NV>(t, run, how, n0, columns, panel, accumulate);
   }
 }
 
@@ -230,14 +278,16 @@ void gemm_rows_in_place(const gemm_tile& t) {
 #pragma GCC unroll 64
   for (size_t m = 0; m < M; ++m) rows_end[m] = t.input_rows[m] + t.input_offset + t.kc;
 
-  walk_panels<Arch, M, NV>(t, channel_run{0, t.kc}, [&](accumulator_block<Arch, M, NV>& acc, const float* w) {
+  walk_panels<Arch, M, NV>(t, channel_run{0, t.kc}, [&](auto& acc, const float* w) {
+    constexpr size_t used = vectors_of<decltype(acc)>;
     ptrdiff_t offset = -kc_bytes;
     if constexpr (k_group > 1) {
       constexpr ptrdiff_t group_bytes = k_group * sizeof(float);
       for (; offset <= -group_bytes; offset += group_bytes, w += k_group * nr)
-        multiply_add_group<Arch, M, NV>(acc, rows_end, offset, w, std::make_index_sequence<k_group>());
+        multiply_add_group<Arch, M, used, NV>(acc, rows_end, offset, w, std::make_index_sequence<k_group>());
     }
-    for (; offset != 0; offset += sizeof(float), w += nr) multiply_add_channel<Arch, M, NV>(acc, rows_end, offset, w);
+    for (; offset != 0; offset += sizeof(float), w += nr)
+      multiply_add_channel<Arch, M, used>(acc, rows_end, offset, w);
   });
 }
 
@@ -263,17 +313,18 @@ void gemm_rows_spread(const gemm_tile& t) {
       for (size_t m = 0; m < M; ++m)
         ops::broadcast(t.input_rows[m] + t.input_offset + begin + k).store_aligned(spread + (k * M + m) * width);
     }
-    walk_panels<Arch, M, NV>(t, channel_run{begin, count}, [&](accumulator_block<Arch, M, NV>& acc, const float* w) {
+    walk_panels<Arch, M, NV>(t, channel_run{begin, count}, [&](auto& acc, const float* w) {
+      constexpr size_t used = vectors_of<decltype(acc)>;
       const float* x = spread;
       for (size_t k = 0; k < count; ++k, w += nr, x += M * width) {
-        batch weights[NV];
+        batch weights[used];
 #pragma GCC unroll 16
-        for (size_t j = 0; j < NV; ++j) weights[j] = batch::load_unaligned(w + j * width);
+        for (size_t j = 0; j < used; ++j) weights[j] = batch::load_unaligned(w + j * width);
 #pragma GCC unroll 64
         for (size_t m = 0; m < M; ++m) {
           const batch xm = batch::load_aligned(x + m * width);
 #pragma GCC unroll 16
-          for (size_t j = 0; j < NV; ++j) acc.v[m][j] = ops::fmadd(xm, weights[j], acc.v[m][j]);
+          for (size_t j = 0; j < used; ++j) acc.v[m][j] = ops::fmadd(xm, weights[j], acc.v[m][j]);
         }
       }
     });
