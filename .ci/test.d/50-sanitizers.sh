@@ -17,6 +17,16 @@ stage_start=$(date +%s)
 common=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOINTWISE_BUILD_BENCHMARKS=OFF)
 
 step() { echo "-- $1 ($(( $(date +%s) - stage_start )) s so far)"; }
+passed=0 failed=0 skipped=0
+# gtest BINARY ARGS...: runs a GoogleTest binary (set -e stops the stage if it fails)
+# and adds its passed and skipped tests to the stage's counts.
+gtest() {
+  local out
+  out=$("$@" --gtest_brief=1 2>&1) || { echo "$out"; exit 1; }
+  echo "$out" | grep -E "^\[  (PASSED|SKIPPED) " || true
+  passed=$(( passed + $(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | head -1) + 0 ))
+  skipped=$(( skipped + $(echo "$out" | sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' | head -1) + 0 ))
+}
 
 # 1. ASan + UBSan: every test.
 if [[ "$steps" == *" asan "* ]]; then
@@ -30,6 +40,7 @@ log="$prefix/asan/ctest.log"
 status=0
 (cd "$prefix/asan" && ctest -j"$JOBS" --timeout 900 --output-on-failure >ctest.log 2>&1) || status=$?
 grep -E "tests passed|tests failed" "$log" | tail -1
+read -r asan_passed asan_failed asan_skipped < <(ctest_counts "$log")
 if [ "$status" -ne 0 ]; then
   grep -E -A30 "runtime error|ERROR: (Address|Leak)Sanitizer|Failure$" "$log" | head -150 || true
   grep -E "^\s+[0-9]+ - .*\((Failed|Timeout|SEGFAULT|Subprocess aborted|Exception)" "$log" || true
@@ -37,6 +48,7 @@ if [ "$status" -ne 0 ]; then
   exit 1
 fi
 unset ASAN_OPTIONS
+passed=$(( passed + asan_passed )) skipped=$(( skipped + asan_skipped ))
 fi
 
 # 2. TSan: the tests that run threads. pthreadpool comes uninstrumented from Debian:
@@ -52,10 +64,10 @@ export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/t
 # on one fast variant (TSan makes the whole matrix take many minutes: the scalar
 # variant alone takes longer than this stage's budget); per-thread pw_last_error;
 # floating-point modes of pool threads.
-"$prefix/tsan"/tests/test_threads --gtest_brief=1 \
+gtest "$prefix/tsan"/tests/test_threads \
   --gtest_filter='*OneConvRunFromFourThreadsAtOnce*:*BitwiseIdenticalForEveryThreadCountAndPool/avx2'
-"$prefix/tsan"/tests/test_bad_inputs --gtest_brief=1 --gtest_filter='BadInputThreads.*'
-"$prefix/tsan"/tests/test_denormals --gtest_brief=1 --gtest_filter='*Pool*'
+gtest "$prefix/tsan"/tests/test_bad_inputs --gtest_filter='BadInputThreads.*'
+gtest "$prefix/tsan"/tests/test_denormals --gtest_filter='*Pool*'
 unset TSAN_OPTIONS
 fi
 
@@ -66,5 +78,7 @@ cmake -S . -B "$prefix/valgrind" "${common[@]}" >/dev/null
 cmake --build "$prefix/valgrind" -j"$JOBS" --target c_api_worked_example
 valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
   --error-exitcode=1 -q "$prefix/valgrind"/tests/c_api_worked_example
+passed=$(( passed + 1 ))
 fi
 echo "-- 50-sanitizers ($steps): all clean in $(( $(date +%s) - stage_start )) s"
+report_counts "$passed" "$failed" "$skipped"

@@ -24,6 +24,7 @@ build_seconds=$(( $(date +%s) - stage_start ))
 
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd "$build" && ctest -R '^Fuzz\.' --output-on-failure)
+replayed=$(cd "$build" && ctest -N -R '^Fuzz\.' | grep -cE "Test +#" || true)
 
 work="$build/corpus"
 findings="$build/findings"
@@ -44,3 +45,4 @@ if [ "$status" -ne 0 ] || [ -n "$(ls -A "$findings")" ]; then
   exit 1
 fi
 echo "-- 60-fuzz: build ${build_seconds} s, stage $(( $(date +%s) - stage_start )) s"
+report_counts $(( replayed + 1 )) 0 0  # the replay test(s) and the fuzzing run
