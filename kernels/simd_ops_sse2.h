@@ -30,7 +30,9 @@ struct simd_ops<xsimd::sse2> {
   // 0 < n < width; never touches p[n].
   static batch load_partial(const float* p, size_t n) {
     if (n == 1) return _mm_load_ss(p);
-    const __m128 low = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
+    // movlps: an 8-byte move with no alignment requirement (GCC implements _mm_load_sd
+    // as a double access, which UBSan rightly calls misaligned for float data).
+    const __m128 low = _mm_loadl_pi(_mm_setzero_ps(), reinterpret_cast<const __m64*>(p));
     if (n == 2) return low;
     return _mm_movelh_ps(low, _mm_load_ss(p + 2));
   }
@@ -39,7 +41,7 @@ struct simd_ops<xsimd::sse2> {
       _mm_store_ss(p, x);
       return;
     }
-    _mm_store_sd(reinterpret_cast<double*>(p), _mm_castps_pd(x));
+    _mm_storel_pi(reinterpret_cast<__m64*>(p), x);
     if (n == 3) _mm_store_ss(p + 2, _mm_movehl_ps(x, x));
   }
 };
