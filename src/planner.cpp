@@ -69,20 +69,23 @@ run_plan plan_run(size_t pixels, size_t groups, size_t in_channels, size_t out_c
   const size_t l2_floats = c.l2.bytes / sizeof(float);
   size_t pixel_tile = l2_floats / 2 / std::max<size_t>(plan.channel_tile, 1);
   pixel_tile = std::max(mr, std::min(pixel_tile, kMaxPixelTile) / mr * mr);
-  // Enough tasks to balance the threads: aim for 4 per thread; split over output
-  // channels when there are too few pixels (a 7x7 layer has 49).
+  // Enough tasks to balance the threads: aim for 4 per thread. Split the pixels first,
+  // but only down to 4 register tiles: each task streams its whole weight block from
+  // L2, and a 10-pixel task of a 1024->256 layer reads 1 MiB of weights for 5 MFLOP,
+  // which L2 cannot feed. Then split the output channels (a 7x7 layer has 49 pixels),
+  // and only then the pixels down to one register tile.
   if (threads > 1) {
     const size_t wanted = 4 * threads;
-    size_t tasks = groups * plan.channel_tiles * divide_round_up(pixels, pixel_tile);
-    while (tasks < wanted && pixel_tile > mr) {
-      pixel_tile = std::max(mr, (pixel_tile / 2) / mr * mr);
-      tasks = groups * plan.channel_tiles * divide_round_up(pixels, pixel_tile);
-    }
-    while (tasks < wanted && plan.channel_tile > nr) {
+    auto tasks = [&] { return groups * plan.channel_tiles * divide_round_up(pixels, pixel_tile); };
+    auto split_pixels_down_to = [&](size_t floor) {
+      while (tasks() < wanted && pixel_tile > floor) pixel_tile = std::max(floor, (pixel_tile / 2) / mr * mr);
+    };
+    split_pixels_down_to(4 * mr);
+    while (tasks() < wanted && plan.channel_tile > nr) {
       plan.channel_tile = std::max(nr, round_up(plan.channel_tile / 2, nr));
       plan.channel_tiles = divide_round_up(out_channels, plan.channel_tile);
-      tasks = groups * plan.channel_tiles * divide_round_up(pixels, pixel_tile);
     }
+    split_pixels_down_to(mr);
   }
   plan.pixel_tile = std::min(pixel_tile, round_up(pixels, mr));
   plan.pixel_tiles = divide_round_up(pixels, plan.pixel_tile);
