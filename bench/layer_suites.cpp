@@ -56,6 +56,11 @@ const std::vector<layer>& all_layers() {
     add("mobilenet_v2", 7, 960, 160);
     add("mobilenet_v2", 7, 960, 320);
     add("mobilenet_v2", 7, 320, 1280);
+    // Wide layers whose weights or inputs do not fit in L2: the planner's blocking over
+    // input and output channels must keep them at the kernel's speed (no cliff).
+    add("wide", 14, 1024, 2048);
+    add("wide", 7, 2048, 512);
+    add("wide", 64, 1024, 1024);
     // A fully-connected layer as a 1x1 convolution of a 1x1 image.
     add("fc", 1, 2048, 1000);
     // The seed example of DESIGN.md (3x3 image, 2 -> 1).
