@@ -21,15 +21,7 @@ conv_data make_conv_data(const conv_shape& s, bool with_bias, bool with_residual
 run_result run_conv(pw_isa isa, const conv_shape& s, const conv_data& d, const run_options& options) {
   run_result result;
   result.output.assign(s.out_pixels() * s.out_step(), kSentinel);
-  pw_conv_desc desc;
-  pw_conv_desc_init(&desc, s.in_channels, s.out_channels);
-  desc.groups = s.groups;
-  desc.stride_h = s.stride_h;
-  desc.stride_w = s.stride_w;
-  desc.weight_layout = s.layout;
-  desc.output_min = s.output_min;
-  desc.output_max = s.output_max;
-  desc.isa = isa;
+  const pw_conv_desc desc = s.desc(isa);
   pw_conv* conv = nullptr;
   result.status = pw_conv_create(&desc, d.weights.data(), d.bias.empty() ? nullptr : d.bias.data(), &conv);
   if (result.status != PW_OK) {

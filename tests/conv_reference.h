@@ -35,6 +35,19 @@ struct conv_shape {
   size_t out_step() const { return output_stride ? output_stride : dense_out(); }
   size_t res_step() const { return residual_stride ? residual_stride : dense_out(); }
   std::string describe() const;
+  // The desc of this layer for variant `isa` (denormals kept).
+  pw_conv_desc desc(pw_isa isa) const {
+    pw_conv_desc d;
+    pw_conv_desc_init(&d, in_channels, out_channels);
+    d.groups = groups;
+    d.stride_h = stride_h;
+    d.stride_w = stride_w;
+    d.weight_layout = layout;
+    d.output_min = output_min;
+    d.output_max = output_max;
+    d.isa = isa;
+    return d;
+  }
 };
 
 struct reference_output {

@@ -219,16 +219,7 @@ buffers decode_values(FuzzedDataProvider& in, const layer& l) {
 }
 
 pw_conv_desc make_desc(const layer& l, pw_isa isa) {
-  const conv_shape& s = l.shape;
-  pw_conv_desc desc;
-  pw_conv_desc_init(&desc, s.in_channels, s.out_channels);
-  desc.groups = s.groups;
-  desc.stride_h = s.stride_h;
-  desc.stride_w = s.stride_w;
-  desc.weight_layout = s.layout;
-  desc.output_min = s.output_min;
-  desc.output_max = s.output_max;
-  desc.isa = isa;
+  pw_conv_desc desc = l.shape.desc(isa);
   desc.flush_denormals = l.flush_denormals ? 1 : 0;
   return desc;
 }
