@@ -76,6 +76,10 @@ std::string check_conv(pw_isa isa, const conv_shape& s, bool with_bias, bool wit
   return problems.empty() ? problems : s.describe() + " on " + pw_isa_name(isa) + ":\n" + problems;
 }
 
+void reverse_parallel_for(void*, pw_task_fn task, void* task_context, size_t count) {
+  for (size_t i = count; i-- > 0;) task(task_context, i);
+}
+
 std::string isa_param_name(pw_isa isa) { return pw_isa_name(isa); }
 
 std::vector<pw_isa> all_variant_isas() {

@@ -37,6 +37,10 @@ run_result run_conv(pw_isa isa, const conv_shape& shape, const conv_data& data, 
 std::string check_conv(pw_isa isa, const conv_shape& shape, bool with_bias, bool with_residual, uint32_t seed,
                        const run_options& options = {});
 
+// A host pool (pw_threadpool_create_custom) that runs the tasks in reverse order on the
+// calling thread: any dependence of the results on task order shows.
+void reverse_parallel_for(void* user_context, pw_task_fn task, void* task_context, size_t count);
+
 // "scalar", "sse", ... for test names.
 std::string isa_param_name(pw_isa isa);
 // The ISA values a variant-parameterised suite runs over: every real variant, so a

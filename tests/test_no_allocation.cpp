@@ -49,11 +49,6 @@ int posix_memalign(void** out, size_t alignment, size_t size) {
 namespace pw_test {
 namespace {
 
-// A host pool that runs the tasks in reverse order on the calling thread.
-void reverse_parallel_for(void*, pw_task_fn task, void* context, size_t count) {
-  for (size_t i = count; i-- > 0;) task(context, i);
-}
-
 class NoAllocation : public ::testing::TestWithParam<pw_isa> {
  protected:
   void SetUp() override { PW_SKIP_UNLESS_SUPPORTED(GetParam()); }
@@ -66,9 +61,7 @@ TEST_P(NoAllocation, ARunAllocatesNothing) {
   s.in_channels = 1100;
   s.out_channels = 130;
   const conv_data d = make_conv_data(s, true, true, 10);
-  pw_conv_desc desc;
-  pw_conv_desc_init(&desc, s.in_channels, s.out_channels);
-  desc.isa = GetParam();
+  const pw_conv_desc desc = s.desc(GetParam());
   pw_conv* conv = nullptr;
   ASSERT_EQ(pw_conv_create(&desc, d.weights.data(), d.bias.data(), &conv), PW_OK);
   std::vector<float> output(s.out_pixels() * s.dense_out());

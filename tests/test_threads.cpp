@@ -12,12 +12,6 @@
 namespace pw_test {
 namespace {
 
-// A host pool that runs the tasks in reverse order on the calling thread: any
-// dependence of the results on task order shows.
-void reverse_parallel_for(void*, pw_task_fn task, void* context, size_t count) {
-  for (size_t i = count; i-- > 0;) task(context, i);
-}
-
 // A host pool over std::thread, one contiguous slice of tasks each.
 void std_thread_parallel_for(void* user, pw_task_fn task, void* context, size_t count) {
   const size_t threads = *static_cast<size_t*>(user);
@@ -95,10 +89,7 @@ TEST_P(Threads, OneConvRunFromFourThreadsAtOnce) {
   s.out_channels = 77;
   s.output_min = 0.0f;
   const conv_data d = make_conv_data(s, true, false, 9);
-  pw_conv_desc desc;
-  pw_conv_desc_init(&desc, s.in_channels, s.out_channels);
-  desc.isa = GetParam();
-  desc.output_min = 0.0f;
+  const pw_conv_desc desc = s.desc(GetParam());
   pw_conv* conv = nullptr;
   ASSERT_EQ(pw_conv_create(&desc, d.weights.data(), d.bias.data(), &conv), PW_OK);
   std::vector<float> expected(s.out_pixels() * s.dense_out());
