@@ -64,7 +64,9 @@ void run_tile(void* opaque, size_t index) {
   const size_t n_begin = task.channel_begin;
   const size_t n_count = task.channel_count;
 
-  // Row pointers of the tile's pixels, walking (image, oh, ow) without a division per pixel.
+  // Row pointers of the tile's pixels, walking (image, oh, ow) with one pointer step
+  // per pixel: small layers (112x112 32->16) spend only ~8 cycles of FMAs on a pixel,
+  // so a multiply chain per pixel here would cost them more than 10%.
   const float* rows[kMaxPixelTile];
   {
     const size_t out_image = ctx.out_height * ctx.out_width;
@@ -72,15 +74,21 @@ void run_tile(void* opaque, size_t index) {
     size_t oh = (m_begin % out_image) / ctx.out_width;
     size_t ow = m_begin % ctx.out_width;
     const float* group_input = ctx.input + group * conv.in_channels;
+    const size_t pixel_step = conv.stride_w * ctx.input_stride;
+    auto row_start = [&] {
+      return group_input + (image * ctx.image_pixels + oh * conv.stride_h * ctx.width) * ctx.input_stride;
+    };
+    const float* row = row_start() + ow * pixel_step;
     for (size_t m = 0; m < m_count; ++m) {
-      const size_t pixel = image * ctx.image_pixels + oh * conv.stride_h * ctx.width + ow * conv.stride_w;
-      rows[m] = group_input + pixel * ctx.input_stride;
+      rows[m] = row;
+      row += pixel_step;
       if (++ow == ctx.out_width) {
         ow = 0;
         if (++oh == ctx.out_height) {
           oh = 0;
           ++image;
         }
+        row = row_start();
       }
     }
   }
