@@ -36,9 +36,10 @@ struct microkernel {
   size_t mr;  // register tile: pixels
   size_t nr;  // register tile: output channels (panel width of the packing)
   gemm_kernel_fn gemm;
-  // L1 bytes the kernel keeps per input channel of a block: the mr input floats, plus
-  // any copy of them it makes (SSE spreads each input into a full vector). 0: mr floats.
-  // The planner sizes kc from it.
+  // For a kernel that copies its inputs (SSE spreads each input into a full vector):
+  // the L1 bytes it keeps per input channel of a block, the mr input floats plus the
+  // copy; the planner fits them in 40% of L1. 0: the kernel reads its mr rows in
+  // place, and the planner lets them fill L1 (see plan_channels).
   size_t l1_bytes_per_input_channel = 0;
 };
 

@@ -9,15 +9,23 @@ namespace pw {
 channel_plan plan_channels(size_t in_channels, size_t out_channels, size_t mr, size_t nr,
                            const cache_sizes& caches, size_t l1_bytes_per_input_channel) {
   const cache_sizes c = with_default_caches(caches);
-  // kc: the mr input rows of a block (and any copy the kernel makes of them) are read
-  // once per panel of nr output channels, so they must stay in L1 while the weights
-  // stream past them from L2 (BLIS keeps one operand's micro-panel in L1 the same
-  // way). The weights are read once per call and need not stay, so the rows get 40%
-  // of L1. Measured on the AVX-512 variant (10x32, 48 KiB L1), ResNet-50 + MobileNet v1
-  // geomean against oneDNN in one run: rows + weight rows in half of L1 (kc 146) 0.954;
-  // rows alone in 30% / 40% / 50% (kc 368 / 491 / 614) 0.974 / 0.976-0.978 / 0.979.
-  const size_t input_bytes = l1_bytes_per_input_channel != 0 ? l1_bytes_per_input_channel : mr * sizeof(float);
-  size_t kc = c.l1d.bytes * 2 / 5 / input_bytes;
+  // kc: the mr input rows of a block are read once per panel of nr output channels,
+  // so they stay in L1 while the weights stream past them from L2 (BLIS keeps one
+  // operand's micro-panel in L1 the same way); the weights are read once per call and
+  // need not stay. A kernel that reads its rows in place gives them all of L1: a line
+  // the weight stream pushes out comes back from L2 at little cost, while every extra
+  // block costs each output a store and a reload of its partial sums. A kernel that
+  // also copies its inputs (SSE's spread, l1_bytes_per_input_channel set) keeps rows
+  // and copy in 40% of L1: its own measurements fell to 70% of peak at kc >= 342.
+  // Measured on AVX-512 (10x32, 48 KiB L1), each build against the last in one process
+  // (alternating bursts, median ratio): all of L1 (kc 1228) against 40% (kc 491):
+  // 14x14 1024->256 1.02, 7x7 1024->1024 1.04, 7x7 2048->512 1.02-1.04, 14x14
+  // 1024->2048 1.05, the 38 other ResNet-50 / MobileNet layers 0.995-1.011; AVX2
+  // (6x16) 0.98-1.03, geomean 1.001. Earlier, against oneDNN: rows + weight rows in
+  // half of L1 (kc 146) 0.954; rows in 30% / 40% / 50% 0.974 / 0.977 / 0.979.
+  const bool copies_inputs = l1_bytes_per_input_channel != 0;
+  const size_t input_bytes = copies_inputs ? l1_bytes_per_input_channel : mr * sizeof(float);
+  size_t kc = (copies_inputs ? c.l1d.bytes * 2 / 5 : c.l1d.bytes) / input_bytes;
   kc = std::max<size_t>(kc, 64);
   // Below a few hundred channels splitting only adds partial-sum traffic; above that,
   // split into equal blocks so the last one is not a sliver.

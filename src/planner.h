@@ -14,8 +14,8 @@ struct channel_plan {
   size_t nc;  // output channels per block, a multiple of nr (or all of them)
 };
 
-// l1_bytes_per_input_channel: what the kernel keeps in L1 per input channel of a
-// block (microkernel::l1_bytes_per_input_channel; 0 means mr floats).
+// l1_bytes_per_input_channel: microkernel::l1_bytes_per_input_channel (0: the kernel
+// reads its mr input rows in place).
 channel_plan plan_channels(size_t in_channels, size_t out_channels, size_t mr, size_t nr,
                            const cache_sizes& caches, size_t l1_bytes_per_input_channel = 0);
 

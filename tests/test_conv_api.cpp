@@ -214,7 +214,21 @@ TEST_P(ConvApi, TailsOfEveryKindAgainstReference) {
 }
 
 TEST_P(ConvApi, LargeInputChannelCountsSplitIntoBlocks) {
-  for (size_t ci : {1000, 2048}) {
+  // 6000 channels are more than any variant's rows fit in a 32-64 KiB L1: the planner
+  // must split them into blocks whose partial sums accumulate in the output.
+  constexpr size_t kSplitChannels = 6000;
+  {
+    const std::vector<float> weights = random_floats(kSplitChannels * 2, 5);
+    pw_conv_desc desc;
+    pw_conv_desc_init(&desc, kSplitChannels, 2);
+    pw_conv* conv = create_conv(isa(), desc, weights.data(), nullptr);
+    ASSERT_NE(conv, nullptr);
+    pw_conv_info info;
+    ASSERT_EQ(pw_conv_get_info(conv, &info), PW_OK);
+    EXPECT_LT(info.kc, kSplitChannels);
+    pw_conv_destroy(conv);
+  }
+  for (size_t ci : {size_t{1000}, size_t{2048}, kSplitChannels}) {
     conv_shape s;
     s.in_channels = ci;
     s.out_channels = 70;
