@@ -81,15 +81,17 @@ void run_tile(void* opaque, size_t index) {
     const float* row = row_start() + ow * pixel_step;
     for (size_t m = 0; m < m_count; ++m) {
       rows[m] = row;
-      row += pixel_step;
-      if (++ow == ctx.out_width) {
-        ow = 0;
-        if (++oh == ctx.out_height) {
-          oh = 0;
-          ++image;
-        }
-        row = row_start();
+      // Step only to a pixel that exists: no pointer past the input is ever formed.
+      if (++ow < ctx.out_width) {
+        row += pixel_step;
+        continue;
       }
+      ow = 0;
+      if (++oh == ctx.out_height) {
+        oh = 0;
+        ++image;
+      }
+      if (m + 1 < m_count) row = row_start();
     }
   }
 
