@@ -1,0 +1,251 @@
+// pointwise_ab: is build B of libpointwise faster than build A? Both builds are loaded
+// into one process (dlopen, each with its own symbols) and run the same layers in
+// alternating bursts of about 10 ms, 41 rounds per layer, so a host that throttles
+// the core or a neighbour that takes the cache for seconds hits both alike. Prints
+// per layer the median GFLOP/s of each build and the median of the per-round ratios
+// B/A with its quartiles, then the geometric mean of the medians per suite.
+//
+// A build against itself gives 1.00 [0.99..1.01] on this project's 2-core host, where
+// two pointwise_bench runs minutes apart differ by 5-15%: a 2% change is visible here
+// and invisible there. On several threads both builds run on one shared pool (two
+// pthreadpools would spin against each other between bursts).
+//
+//   pointwise_ab build-a/src/libpointwise.so build-b/src/libpointwise.so
+//       [--threads N] [--rounds R] [--filter SUBSTRING]
+// The layers are the benchmark's suites (bench/layer_suites.cpp); --filter keeps
+// those whose "suite/name" contains SUBSTRING (e.g. "resnet50/", "7x7_").
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "layer_suites.h"
+#include "pointwise/pointwise.h"
+
+namespace {
+
+using pw_bench::layer;
+
+// The C API of one loaded build.
+struct library {
+  void* handle = nullptr;
+  decltype(&pw_conv_desc_init) desc_init = nullptr;
+  decltype(&pw_conv_create) create = nullptr;
+  decltype(&pw_conv_run) run = nullptr;
+  decltype(&pw_conv_destroy) destroy = nullptr;
+  decltype(&pw_threadpool_create_custom) pool_create = nullptr;
+  decltype(&pw_threadpool_destroy) pool_destroy = nullptr;
+  decltype(&pw_last_error) last_error = nullptr;
+};
+
+template <class Fn>
+bool resolve(void* handle, const char* path, const char* name, Fn* fn) {
+  *fn = reinterpret_cast<Fn>(dlsym(handle, name));
+  if (*fn == nullptr) std::fprintf(stderr, "pointwise_ab: %s lacks %s\n", path, name);
+  return *fn != nullptr;
+}
+
+bool load(const char* path, library* lib) {
+  // RTLD_DEEPBIND: each build binds to its own symbols, not to the first one loaded.
+  lib->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+  if (lib->handle == nullptr) {
+    std::fprintf(stderr, "pointwise_ab: %s\n", dlerror());
+    return false;
+  }
+  void* h = lib->handle;
+  return resolve(h, path, "pw_conv_desc_init", &lib->desc_init) && resolve(h, path, "pw_conv_create", &lib->create) &&
+         resolve(h, path, "pw_conv_run", &lib->run) && resolve(h, path, "pw_conv_destroy", &lib->destroy) &&
+         resolve(h, path, "pw_threadpool_create_custom", &lib->pool_create) &&
+         resolve(h, path, "pw_threadpool_destroy", &lib->pool_destroy) &&
+         resolve(h, path, "pw_last_error", &lib->last_error);
+}
+
+// A fork-join pool both builds share: the caller and threads-1 workers take task
+// indices from one counter; workers spin between jobs, as pthreadpool's do.
+class shared_pool {
+ public:
+  explicit shared_pool(size_t threads) {
+    for (size_t i = 1; i < threads; ++i) workers_.emplace_back([this] { work(); });
+  }
+  ~shared_pool() {
+    stop_.store(true);
+    generation_.fetch_add(1);
+    for (std::thread& t : workers_) t.join();
+  }
+  static void parallel_for(void* self, pw_task_fn task, void* context, size_t count) {
+    static_cast<shared_pool*>(self)->run(task, context, count);
+  }
+
+ private:
+  void run(pw_task_fn task, void* context, size_t count) {
+    task_ = task;
+    context_ = context;
+    count_ = count;
+    next_.store(0);
+    done_.store(0);
+    generation_.fetch_add(1);  // publishes the job to the spinning workers
+    drain();
+    while (done_.load() < count) {
+    }
+  }
+  void drain() {
+    for (size_t i; (i = next_.fetch_add(1)) < count_;) {
+      task_(context_, i);
+      done_.fetch_add(1);
+    }
+  }
+  void work() {
+    for (unsigned seen = 0;;) {
+      unsigned now;
+      while ((now = generation_.load()) == seen) {
+      }
+      seen = now;
+      if (stop_.load()) return;
+      drain();
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  std::atomic<unsigned> generation_{0};
+  std::atomic<size_t> next_{0}, done_{0};
+  std::atomic<bool> stop_{false};
+  pw_task_fn task_ = nullptr;
+  void* context_ = nullptr;
+  size_t count_ = 0;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+double quantile(std::vector<double> v, size_t numerator, size_t denominator) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() * numerator / denominator];
+}
+
+struct layer_result {
+  double a_gflops, b_gflops, ratio, ratio_q1, ratio_q3;
+};
+
+// One layer, both builds, `rounds` alternating bursts. Returns false (after a
+// message) when a build rejects the layer.
+bool compare_layer(const layer& l, library (&libs)[2], pw_threadpool* (&pools)[2], int rounds,
+                   layer_result* result) {
+  std::mt19937 random(7);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  auto filled = [&](size_t count) {
+    std::vector<float> v(count);
+    for (float& x : v) x = uniform(random);
+    return v;
+  };
+  const std::vector<float> input = filled(l.in_pixels() * l.in_channels);
+  const std::vector<float> weights = filled(l.in_channels * l.out_channels);
+  const std::vector<float> bias = filled(l.out_channels);
+  std::vector<float> output(l.out_pixels() * l.out_channels);
+
+  pw_conv* convs[2] = {nullptr, nullptr};
+  for (int i = 0; i < 2; ++i) {
+    pw_conv_desc desc;
+    libs[i].desc_init(&desc, l.in_channels, l.out_channels);
+    desc.stride_h = desc.stride_w = l.stride;
+    desc.output_min = 0.0f;  // ReLU, as in the benchmark
+    if (libs[i].create(&desc, weights.data(), bias.data(), &convs[i]) != PW_OK) {
+      std::fprintf(stderr, "pointwise_ab: build %c: %s\n", 'A' + i, libs[i].last_error());
+      if (convs[0] != nullptr) libs[0].destroy(convs[0]);
+      return false;
+    }
+  }
+
+  using clock = std::chrono::steady_clock;
+  std::vector<double> gflops[2], ratios;
+  for (int round = 0; round < rounds; ++round) {
+    double rate[2];
+    for (int k = 0; k < 2; ++k) {
+      const int i = (round % 2 == 0) ? k : 1 - k;  // alternate which build goes first
+      size_t runs = 0;
+      const auto start = clock::now();
+      double seconds = 0;
+      do {
+        libs[i].run(convs[i], 1, l.height, l.width, input.data(), 0, output.data(), 0, nullptr, 0, pools[i]);
+        ++runs;
+        seconds = std::chrono::duration<double>(clock::now() - start).count();
+      } while (seconds < 0.01);
+      rate[i] = l.flops() * static_cast<double>(runs) / seconds * 1e-9;
+      gflops[i].push_back(rate[i]);
+    }
+    ratios.push_back(rate[1] / rate[0]);
+  }
+  for (int i = 0; i < 2; ++i) libs[i].destroy(convs[i]);
+  *result = {median(gflops[0]), median(gflops[1]), median(ratios), quantile(ratios, 1, 4), quantile(ratios, 3, 4)};
+  return true;
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: pointwise_ab LIB_A LIB_B [--threads N] [--rounds R] [--filter SUBSTRING]\n"
+               "  LIB_A, LIB_B: two builds of libpointwise.so (paths)\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) return usage();
+  size_t threads = 1;
+  int rounds = 41;
+  std::string filter;
+  for (int i = 3; i < argc; ++i) {
+    const bool has_value = i + 1 < argc;
+    if (std::strcmp(argv[i], "--threads") == 0 && has_value) {
+      threads = std::strtoul(argv[++i], nullptr, 10);
+    } else if (std::strcmp(argv[i], "--rounds") == 0 && has_value) {
+      rounds = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--filter") == 0 && has_value) {
+      filter = argv[++i];
+    } else {
+      return usage();
+    }
+  }
+  if (threads == 0 || rounds < 1) return usage();
+
+  library libs[2];
+  if (!load(argv[1], &libs[0]) || !load(argv[2], &libs[1])) return 1;
+  shared_pool pool(threads);
+  pw_threadpool* pools[2] = {nullptr, nullptr};  // NULL: the calling thread only
+  if (threads > 1) {
+    for (int i = 0; i < 2; ++i) pools[i] = libs[i].pool_create(&shared_pool::parallel_for, &pool, threads);
+  }
+
+  std::printf("A: %s\nB: %s\n%zu thread(s), %d rounds of ~10 ms per build and layer\n", argv[1], argv[2], threads,
+              rounds);
+  std::printf("%-32s %9s %9s %7s  %s\n", "layer", "A GFLOP/s", "B GFLOP/s", "B/A", "[quartiles]");
+  std::map<std::string, std::vector<double>> log_ratios;  // per suite
+  for (const layer& l : pw_bench::all_layers()) {
+    const std::string name = l.suite + "/" + l.name();
+    if (!filter.empty() && name.find(filter) == std::string::npos) continue;
+    layer_result r;
+    if (!compare_layer(l, libs, pools, rounds, &r)) return 1;
+    std::printf("%-32s %9.1f %9.1f %7.3f  [%.3f..%.3f]\n", name.c_str(), r.a_gflops, r.b_gflops, r.ratio, r.ratio_q1,
+                r.ratio_q3);
+    std::fflush(stdout);
+    log_ratios[l.suite].push_back(std::log(r.ratio));
+    log_ratios["all"].push_back(std::log(r.ratio));
+  }
+  for (const auto& [suite, logs] : log_ratios) {
+    double sum = 0;
+    for (double x : logs) sum += x;
+    std::printf("geomean B/A %-16s %.3f over %zu layer(s)\n", suite.c_str(), std::exp(sum / logs.size()), logs.size());
+  }
+  for (int i = 0; i < 2; ++i) libs[i].pool_destroy(pools[i]);
+  return 0;
+}
