@@ -19,12 +19,16 @@ struct channel_plan {
 channel_plan plan_channels(size_t in_channels, size_t out_channels, size_t mr, size_t nr,
                            const cache_sizes& caches, size_t l1_bytes_per_input_channel = 0);
 
-// Chosen per run: how the output of one group is cut into tasks.
+// Chosen per run: how the output of one group is cut into tasks. The pixels are cut
+// at register-row (mr) boundaries and the output channels at panel (nr) boundaries
+// into tiles whose sizes differ by at most one row or one panel, so equal shares of
+// tasks are equal shares of work.
 struct run_plan {
-  size_t pixel_tile;     // pixels per task, a multiple of mr (the last tile may be shorter)
-  size_t channel_tile;   // output channels per task, a multiple of nr (or all of them)
+  size_t pixel_tile;     // the most pixels a task has, a multiple of mr
+  size_t channel_tile;   // the most output channels a task has, a multiple of nr
   size_t pixel_tiles;    // tiles over the pixels
   size_t channel_tiles;  // tiles over the output channels of one group
+  size_t mr, nr;         // the register tile the cuts follow
 };
 
 // The largest pixel tile a run uses: the tile loop keeps its row pointers on the stack.

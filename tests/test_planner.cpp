@@ -1,7 +1,10 @@
 // Planner invariants with fake caches: tiles are multiples of the register tile, fit
-// the cache they target, and the tasks cover every output exactly once.
+// the cache they target, are equal to within one register row or panel, and the tasks
+// cover every output exactly once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <vector>
 
@@ -84,20 +87,44 @@ TEST(Planner, TasksCoverEveryOutputExactlyOnce) {
               ASSERT_EQ(plan.pixel_tile % t.mr, 0u);
               ASSERT_LE(plan.pixel_tile, kMaxPixelTile);
               ASSERT_EQ(plan.channel_tile % t.nr, 0u);
+              ASSERT_LE(plan.channel_tile, channels.nc);  // a task's weights are one L2 block at most
+              // Its outputs (the partial sums of a split Ci) fit in half of L2.
+              if (plan.pixel_tile > t.mr) {
+                EXPECT_LE(plan.pixel_tile * channels.nc * sizeof(float), with_default_caches(caches).l2.bytes / 2);
+              }
               std::vector<unsigned char> covered(groups * pixels * co, 0);
               const size_t tasks = task_count(plan, groups);
+              size_t fewest_rows = SIZE_MAX, most_rows = 0, fewest_panels = SIZE_MAX, most_panels = 0;
               for (size_t i = 0; i < tasks; ++i) {
                 const task_tile tile = tile_of_task(plan, i, pixels, co);
                 ASSERT_LT(tile.group, groups);
                 ASSERT_GT(tile.pixel_count, 0u);
                 ASSERT_GT(tile.channel_count, 0u);
+                ASSERT_LE(tile.pixel_count, plan.pixel_tile);
+                ASSERT_LE(tile.channel_count, plan.channel_tile);
+                ASSERT_EQ(tile.pixel_begin % t.mr, 0u);
+                ASSERT_EQ(tile.channel_begin % t.nr, 0u);
                 ASSERT_LE(tile.pixel_begin + tile.pixel_count, pixels);
                 ASSERT_LE(tile.channel_begin + tile.channel_count, co);
+                const size_t rows = (tile.pixel_count + t.mr - 1) / t.mr;
+                const size_t panels = (tile.channel_count + t.nr - 1) / t.nr;
+                fewest_rows = std::min(fewest_rows, rows);
+                most_rows = std::max(most_rows, rows);
+                fewest_panels = std::min(fewest_panels, panels);
+                most_panels = std::max(most_panels, panels);
                 for (size_t p = tile.pixel_begin; p < tile.pixel_begin + tile.pixel_count; ++p)
                   for (size_t c = tile.channel_begin; c < tile.channel_begin + tile.channel_count; ++c)
                     ++covered[(tile.group * pixels + p) * co + c];
               }
               for (unsigned char count : covered) ASSERT_EQ(count, 1);
+              // Equal shares: tiles differ by one register row or panel at most, and on
+              // several threads the task count is a multiple of the thread count unless
+              // every pixel tile is already a single register row.
+              EXPECT_LE(most_rows - fewest_rows, 1u);
+              EXPECT_LE(most_panels - fewest_panels, 1u);
+              if (threads > 1 && tasks % threads != 0) {
+                EXPECT_EQ(plan.pixel_tiles, (pixels + t.mr - 1) / t.mr) << tasks << " tasks";
+              }
               // Enough tasks to keep every thread busy when the layer has the work for it.
               if (threads > 1 && groups * pixels * co >= threads * t.mr * t.nr * 4) {
                 EXPECT_GE(tasks, threads) << "pixel tile " << plan.pixel_tile << " channel tile " << plan.channel_tile;
