@@ -8,13 +8,17 @@
 // A build against itself gives 1.00 [0.99..1.01] on this project's 2-core host, where
 // two pointwise_bench runs minutes apart differ by 5-15%: a 2% change is visible here
 // and invisible there. On several threads both builds run on one shared pool (two
-// pthreadpools would spin against each other between bursts).
+// pools would spin against each other between bursts): by default a pool whose
+// threads take task indices from one counter; with --pool pthreadpool one pthreadpool,
+// which hands each thread a contiguous range of tasks first, as the library's own
+// pw_threadpool_create (and so the benchmark's rows) does.
 //
 //   pointwise_ab build-a/src/libpointwise.so build-b/src/libpointwise.so
-//       [--threads N] [--rounds R] [--filter SUBSTRING]
+//       [--threads N] [--pool counter|pthreadpool] [--rounds R] [--filter SUBSTRING]
 // The layers are the benchmark's suites (bench/layer_suites.cpp); --filter keeps
 // those whose "suite/name" contains SUBSTRING (e.g. "resnet50/", "7x7_").
 #include <dlfcn.h>
+#include <pthreadpool.h>
 
 #include <algorithm>
 #include <atomic>
@@ -124,6 +128,13 @@ class shared_pool {
   size_t count_ = 0;
 };
 
+// One pthreadpool both builds share, behind pw_threadpool_create_custom.
+void pthreadpool_parallel_for(void* pool, pw_task_fn task, void* context, size_t count) {
+  // pthreadpool's task type has the same shape as pw_task_fn.
+  pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(pool), reinterpret_cast<pthreadpool_task_1d_t>(task),
+                             context, count, 0);
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -192,7 +203,8 @@ bool compare_layer(const layer& l, library (&libs)[2], pw_threadpool* (&pools)[2
 
 int usage() {
   std::fprintf(stderr,
-               "usage: pointwise_ab LIB_A LIB_B [--threads N] [--rounds R] [--filter SUBSTRING]\n"
+               "usage: pointwise_ab LIB_A LIB_B [--threads N] [--pool counter|pthreadpool] [--rounds R]\n"
+               "                    [--filter SUBSTRING]\n"
                "  LIB_A, LIB_B: two builds of libpointwise.so (paths)\n");
   return 2;
 }
@@ -203,13 +215,16 @@ int main(int argc, char** argv) {
   if (argc < 3) return usage();
   size_t threads = 1;
   int rounds = 41;
-  std::string filter;
+  std::string filter, pool_kind = "counter";
   for (int i = 3; i < argc; ++i) {
     const bool has_value = i + 1 < argc;
     if (std::strcmp(argv[i], "--threads") == 0 && has_value) {
       threads = std::strtoul(argv[++i], nullptr, 10);
     } else if (std::strcmp(argv[i], "--rounds") == 0 && has_value) {
       rounds = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--pool") == 0 && has_value) {
+      pool_kind = argv[++i];
+      if (pool_kind != "counter" && pool_kind != "pthreadpool") return usage();
     } else if (std::strcmp(argv[i], "--filter") == 0 && has_value) {
       filter = argv[++i];
     } else {
@@ -220,14 +235,18 @@ int main(int argc, char** argv) {
 
   library libs[2];
   if (!load(argv[1], &libs[0]) || !load(argv[2], &libs[1])) return 1;
-  shared_pool pool(threads);
+  const bool use_pthreadpool = pool_kind == "pthreadpool";
+  shared_pool pool(use_pthreadpool ? 1 : threads);
+  pthreadpool_t shared_pthreadpool = use_pthreadpool && threads > 1 ? pthreadpool_create(threads) : nullptr;
   pw_threadpool* pools[2] = {nullptr, nullptr};  // NULL: the calling thread only
   if (threads > 1) {
-    for (int i = 0; i < 2; ++i) pools[i] = libs[i].pool_create(&shared_pool::parallel_for, &pool, threads);
+    for (int i = 0; i < 2; ++i)
+      pools[i] = use_pthreadpool ? libs[i].pool_create(&pthreadpool_parallel_for, shared_pthreadpool, threads)
+                                 : libs[i].pool_create(&shared_pool::parallel_for, &pool, threads);
   }
 
-  std::printf("A: %s\nB: %s\n%zu thread(s), %d rounds of ~10 ms per build and layer\n", argv[1], argv[2], threads,
-              rounds);
+  std::printf("A: %s\nB: %s\n%zu thread(s) (%s pool), %d rounds of ~10 ms per build and layer\n", argv[1], argv[2],
+              threads, pool_kind.c_str(), rounds);
   std::printf("%-32s %9s %9s %7s  %s\n", "layer", "A GFLOP/s", "B GFLOP/s", "B/A", "[quartiles]");
   std::map<std::string, std::vector<double>> log_ratios;  // per suite
   for (const layer& l : pw_bench::all_layers()) {
@@ -247,5 +266,6 @@ int main(int argc, char** argv) {
     std::printf("geomean B/A %-16s %.3f over %zu layer(s)\n", suite.c_str(), std::exp(sum / logs.size()), logs.size());
   }
   for (int i = 0; i < 2; ++i) libs[i].pool_destroy(pools[i]);
+  if (shared_pthreadpool != nullptr) pthreadpool_destroy(shared_pthreadpool);
   return 0;
 }
