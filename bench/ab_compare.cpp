@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -236,13 +237,14 @@ int main(int argc, char** argv) {
   library libs[2];
   if (!load(argv[1], &libs[0]) || !load(argv[2], &libs[1])) return 1;
   const bool use_pthreadpool = pool_kind == "pthreadpool";
-  shared_pool pool(use_pthreadpool ? 1 : threads);
+  std::optional<shared_pool> counter_pool;
+  if (!use_pthreadpool && threads > 1) counter_pool.emplace(threads);
   pthreadpool_t shared_pthreadpool = use_pthreadpool && threads > 1 ? pthreadpool_create(threads) : nullptr;
   pw_threadpool* pools[2] = {nullptr, nullptr};  // NULL: the calling thread only
   if (threads > 1) {
     for (int i = 0; i < 2; ++i)
       pools[i] = use_pthreadpool ? libs[i].pool_create(&pthreadpool_parallel_for, shared_pthreadpool, threads)
-                                 : libs[i].pool_create(&shared_pool::parallel_for, &pool, threads);
+                                 : libs[i].pool_create(&shared_pool::parallel_for, &*counter_pool, threads);
   }
 
   std::printf("A: %s\nB: %s\n%zu thread(s) (%s pool), %d rounds of ~10 ms per build and layer\n", argv[1], argv[2],
