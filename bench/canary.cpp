@@ -10,7 +10,6 @@
 #include <mutex>
 #include <thread>
 
-#include "cpu_info.h"
 #include "read_bandwidth.h"
 
 namespace pw_bench {
@@ -21,20 +20,12 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-peak_loop_fn loop_of(peak_kind kind) {
-  switch (kind) {
-#if defined(__x86_64__) || defined(_M_X64)
-    case peak_kind::sse: return sse_peak_loop;
-    case peak_kind::avx2: return avx2_peak_loop;
-    case peak_kind::avx512: return avx512_peak_loop;
-#endif
-#if defined(__aarch64__)
-    case peak_kind::neon: return neon_peak_loop;
-#endif
-    case peak_kind::portable: return portable_peak_loop;
-    default: return nullptr;
-  }
-}
+#define PW_VARIANT(value, name, arch, peak, requirement) \
+  PW_IF_BUILT_##name({#peak, &peak##_peak_loop, static_cast<pw_isa>(value)},)
+const peak_loop kRowLoops[] = {
+#include "variants.def"
+};
+#undef PW_VARIANT
 
 // Runs task(context, i) for i < threads, one call per thread (the caller runs i = 0).
 // Plain threads made for each call and joined at once: a thread pool's workers spin
@@ -61,13 +52,13 @@ double timed_burst(peak_loop_fn loop, uint64_t iterations) {
 }
 
 // Rounds of the loop that take about `seconds` at the rate measured at first use.
-uint64_t iterations_for(peak_kind kind, double seconds) {
+uint64_t iterations_for(const peak_loop* kind, double seconds) {
   static std::mutex mutex;
-  static std::map<peak_kind, double> rounds_per_second;
+  static std::map<const peak_loop*, double> rounds_per_second;
   std::lock_guard<std::mutex> lock(mutex);
   auto found = rounds_per_second.find(kind);
   if (found == rounds_per_second.end()) {
-    peak_loop_fn loop = loop_of(kind);
+    peak_loop_fn loop = kind->run;
     const uint64_t probe = 20000;
     loop(probe);  // warm up: wake the vector unit and the clock
     const auto start = clock_type::now();
@@ -86,57 +77,39 @@ double thread_cpu_seconds() {
   return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
 }
 
-const char* peak_kind_name(peak_kind kind) {
-  switch (kind) {
-    case peak_kind::sse: return "sse";
-    case peak_kind::avx2: return "avx2";
-    case peak_kind::avx512: return "avx512";
-    case peak_kind::neon: return "neon";
-    case peak_kind::portable: return "portable";
+std::vector<const peak_loop*> runnable_peak_loops() {
+  std::vector<const peak_loop*> loops;
+  // The list is best first; one entry per distinct loop (variants may share one).
+  for (const peak_loop& loop : kRowLoops) {
+    if (!pw_isa_supported(loop.variant)) continue;
+    bool seen = false;
+    for (const peak_loop* other : loops) seen = seen || other->run == loop.run;
+    if (!seen) loops.insert(loops.begin(), &loop);
   }
-  return "unknown";
-}
-
-bool peak_kind_runs_here(peak_kind kind) {
-  if (loop_of(kind) == nullptr) return false;
-  const pw::cpu_feature_set& cpu = pw::host_cpu_features();
-  switch (kind) {
-    case peak_kind::sse: return cpu.x86_sse2;
-    case peak_kind::avx2: return cpu.x86_avx2 && cpu.x86_fma3 && cpu.os_saves_ymm;
-    case peak_kind::avx512: return cpu.x86_avx512f && cpu.os_saves_zmm;
-    case peak_kind::neon: return cpu.arm_asimd;
-    case peak_kind::portable: return true;
-  }
-  return false;
-}
-
-std::vector<peak_kind> runnable_peak_kinds() {
-  std::vector<peak_kind> kinds;
-  for (peak_kind kind : {peak_kind::portable, peak_kind::sse, peak_kind::avx2, peak_kind::avx512, peak_kind::neon})
-    if (peak_kind_runs_here(kind)) kinds.push_back(kind);
   // The portable loop is only the ceiling where no SIMD loop runs.
-  if (kinds.size() > 1) kinds.erase(kinds.begin());
-  return kinds;
-}
-
-peak_kind peak_kind_for(pw_isa variant) {
-  switch (variant) {
-    case PW_ISA_SSE: return peak_kind::sse;
-    case PW_ISA_AVX2: return peak_kind::avx2;
-    case PW_ISA_AVX512: return peak_kind::avx512;
-    case PW_ISA_NEON: return peak_kind::neon;
-    default:
-      // The scalar variant is compiled for the baseline ISA, which lets the compiler
-      // vectorise it with SSE2 (x86-64) or NEON (AArch64): that baseline is its ceiling.
-      return runnable_peak_kinds().front();
+  if (loops.size() > 1) {
+    for (auto it = loops.begin(); it != loops.end(); ++it) {
+      if ((*it)->run == &portable_peak_loop) {
+        loops.erase(it);
+        break;
+      }
+    }
   }
+  return loops;
 }
 
-peak_kind best_peak_kind() { return runnable_peak_kinds().back(); }
+const peak_loop* peak_loop_for(pw_isa variant) {
+  const std::vector<const peak_loop*> runnable = runnable_peak_loops();
+  for (const peak_loop& loop : kRowLoops)
+    if (loop.variant == variant && loop.run != &portable_peak_loop) return &loop;
+  return runnable.front();
+}
 
-double measure_peak(peak_kind kind, size_t threads, double seconds) {
-  peak_loop_fn loop = loop_of(kind);
-  if (loop == nullptr) return 0.0;
+const peak_loop* best_peak_loop() { return runnable_peak_loops().back(); }
+
+double measure_peak(const peak_loop* kind, size_t threads, double seconds) {
+  if (kind == nullptr) return 0.0;
+  peak_loop_fn loop = kind->run;
   const uint64_t iterations = iterations_for(kind, seconds);
   if (threads <= 1) return timed_burst(loop, iterations);
   auto task = std::make_unique<burst_task>();
@@ -155,7 +128,7 @@ double measure_peak(peak_kind kind, size_t threads, double seconds) {
   return total;
 }
 
-double canary_peak(peak_kind kind, size_t threads) {
+double canary_peak(const peak_loop* kind, size_t threads) {
   // The best of a few half-millisecond bursts: a throttled core stays throttled for
   // far longer than this (0.5-2 s), while a burst the scheduler interrupted is dropped.
   double best = 0;

@@ -14,19 +14,21 @@
 
 namespace pw_bench {
 
-const char* peak_kind_name(peak_kind kind);     // "sse", "avx2", "avx512", "neon", "portable"
-bool peak_kind_runs_here(peak_kind kind);        // compiled in and the CPU (and OS) has it
-std::vector<peak_kind> runnable_peak_kinds();    // best last
-peak_kind peak_kind_for(pw_isa variant);         // the loop that bounds a variant (scalar: the baseline ISA)
-peak_kind best_peak_kind();                      // what the peers (all AVX-512 / AVX2 code) are held to
+// The peak loops of the built variants this CPU runs, best last (the portable loop
+// only where no SIMD loop runs).
+std::vector<const peak_loop*> runnable_peak_loops();
+// The loop that bounds a variant: its row's; for the portable (scalar) variant, which
+// the compiler vectorises for the baseline ISA, the least of the runnable loops.
+const peak_loop* peak_loop_for(pw_isa variant);
+const peak_loop* best_peak_loop();  // what the peers (AVX-512 / AVX2 code) are held to
 
 // Runs the peak loop of `kind` on `threads` threads at once for about `seconds` and
 // returns their summed rate in flop/s, each thread timed by its own CPU time (the
 // ceiling of a core while it runs, whatever else the machine is doing).
-double measure_peak(peak_kind kind, size_t threads, double seconds);
+double measure_peak(const peak_loop* loop, size_t threads, double seconds);
 
 // The canary: the best of four 0.5 ms bursts, run before and after each measured batch.
-double canary_peak(peak_kind kind, size_t threads);
+double canary_peak(const peak_loop* loop, size_t threads);
 
 // Reads `bytes_per_thread` bytes on each of `threads` threads `passes` times and
 // returns bytes read per second (sum over threads).

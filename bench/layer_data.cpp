@@ -58,7 +58,7 @@ const layer_data& data_for(const layer& l) {
     for (size_t o = 0; o < l.out_channels; ++o)
       data.weights_oi[o * l.in_channels + i] = data.weights_io[i * l.out_channels + o];
   data.error = run_scalar(l, data.input, data.weights_io, data.bias, 0.0f, &data.expected);
-  // The error bound of DESIGN.md for each of two results: (Ci + 2) * 2^-23 *
+  // The error bound of docs/architecture.md for each of two results: (Ci + 2) * 2^-23 *
   // (|bias| + sum |x w|); the sum of magnitudes is itself a convolution of |x|, |w|, |bias|.
   std::vector<float> magnitude;
   if (data.error.empty())

@@ -63,7 +63,7 @@ const std::vector<layer>& all_layers() {
     add("wide", 64, 1024, 1024);
     // A fully-connected layer as a 1x1 convolution of a 1x1 image.
     add("fc", 1, 2048, 1000);
-    // The seed example of DESIGN.md (3x3 image, 2 -> 1).
+    // The worked example of the README (3x3 image, 2 -> 1).
     add("worked_example", 3, 2, 1);
     return list;
   }();

@@ -1,4 +1,4 @@
-// The layer suites of DESIGN.md: NHWC, batch 1, one group, bias + ReLU.
+// The layer suites: NHWC, batch 1, one group, bias + ReLU.
 #pragma once
 
 #include <cstddef>

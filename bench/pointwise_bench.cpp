@@ -1,6 +1,6 @@
 // The ISA-variant benchmark: every pointwise variant this build has and this CPU
 // runs, PW_ISA_AUTO, and the peers that were found, over the layer suites of
-// DESIGN.md, on one thread and on all cores, side by side in one process.
+// bench/layer_suites.cpp, on one thread and on all cores, side by side in one process.
 //
 // Row names: <suite>/<layer>/<variant>/threads:<T>, e.g.
 //   resnet50/28x28_512x128/avx512/threads:1    mobilenet_v2/7x7_960x320/onednn/threads:2
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "canary.h"
+#include "dispatch.h"
 #include "cpu_info.h"
 #include "layer_data.h"
 #include "layer_suites.h"
@@ -41,7 +42,7 @@ struct row_spec {
   size_t threads;
   pw_isa isa;                // the pointwise variant (PW_ISA_AUTO included) when peer is null
   const peer_library* peer;  // or the peer library
-  peak_kind peak;            // the loop the canary runs
+  const peak_loop* peak;     // the loop the canary runs
 };
 
 // The runner of the row being measured. Google Benchmark calls a row's function
@@ -135,7 +136,7 @@ void run_layer_row(benchmark::State& state, const row_spec* spec) {
   state.SetLabel(runner.label());
 }
 
-void run_fma_peak_row(benchmark::State& state, peak_kind kind, size_t threads) {
+void run_fma_peak_row(benchmark::State& state, const peak_loop* kind, size_t threads) {
   // Each iteration is one canary, as the layer rows see it; the row reports their median.
   std::vector<double> rates;
   for (auto _ : state) rates.push_back(canary_peak(kind, threads));
@@ -145,7 +146,7 @@ void run_fma_peak_row(benchmark::State& state, peak_kind kind, size_t threads) {
   state.counters["peak_GFLOP/s"] = rate * 1e-9;
   state.counters["peak_share"] = 1.0;
   state.counters["threads"] = static_cast<double>(threads);
-  state.SetLabel(std::string(peak_kind_name(kind)) + " register-only loop");
+  state.SetLabel(std::string(kind->name) + " register-only loop");
 }
 
 // The read bandwidth of a buffer of `bytes` (split over the threads): half of the
@@ -183,8 +184,8 @@ std::vector<size_t> thread_counts() {
 
 std::vector<pw_isa> runnable_variants() {
   std::vector<pw_isa> variants;
-  for (pw_isa isa : {PW_ISA_SCALAR, PW_ISA_SSE, PW_ISA_AVX2, PW_ISA_AVX512, PW_ISA_NEON})
-    if (pw_isa_supported(isa)) variants.push_back(isa);
+  for (const pw::variant& v : pw::all_variants())
+    if (pw_isa_supported(v.isa)) variants.push_back(v.isa);
   return variants;
 }
 
@@ -204,7 +205,7 @@ void describe_run(const std::vector<pw_isa>& variants, const std::vector<peer_li
   benchmark::AddCustomContext("pointwise_auto", best == PW_ISA_AUTO ? "unavailable (POINTWISE_ISA cannot be honoured)"
                                                                     : pw_isa_name(best));
   names.clear();
-  for (peak_kind kind : runnable_peak_kinds()) names.push_back(peak_kind_name(kind));
+  for (const peak_loop* loop : runnable_peak_loops()) names.push_back(loop->name);
   benchmark::AddCustomContext("peak_loops", join(names));
   for (const peer_library& peer : peers) benchmark::AddCustomContext("peer_" + peer.name, peer.version);
   if (peers.empty()) benchmark::AddCustomContext("peers", "none found at build time");
@@ -228,9 +229,9 @@ int main(int argc, char** argv) {
   static std::vector<std::unique_ptr<row_spec>> specs;  // the rows' arguments live as long as the run
   for (size_t threads : thread_counts()) {
     const std::string suffix = "/threads:" + std::to_string(threads);
-    for (peak_kind kind : runnable_peak_kinds())
-      benchmark::RegisterBenchmark((std::string("peak/fma/") + peak_kind_name(kind) + suffix).c_str(),
-                                   run_fma_peak_row, kind, threads)
+    for (const peak_loop* loop : runnable_peak_loops())
+      benchmark::RegisterBenchmark((std::string("peak/fma/") + loop->name + suffix).c_str(), run_fma_peak_row, loop,
+                                   threads)
           ->UseRealTime()
           ->Unit(benchmark::kMillisecond);
     for (const memory_level& level : memory_levels(threads))
@@ -244,17 +245,17 @@ int main(int argc, char** argv) {
     for (size_t threads : thread_counts()) {
       const std::string prefix = l.suite + "/" + l.name() + "/";
       const std::string suffix = "/threads:" + std::to_string(threads);
-      auto add = [&](const std::string& variant_name, pw_isa isa, const peer_library* peer, peak_kind peak) {
+      auto add = [&](const std::string& variant_name, pw_isa isa, const peer_library* peer, const peak_loop* peak) {
         specs.push_back(std::make_unique<row_spec>(row_spec{&l, threads, isa, peer, peak}));
         benchmark::RegisterBenchmark((prefix + variant_name + suffix).c_str(), run_layer_row, specs.back().get())
             ->UseRealTime()
             ->Unit(benchmark::kMicrosecond);
       };
-      for (pw_isa isa : variants) add(pw_isa_name(isa), isa, nullptr, peak_kind_for(isa));
+      for (pw_isa isa : variants) add(pw_isa_name(isa), isa, nullptr, peak_loop_for(isa));
       // The default rows: what PW_ISA_AUTO (and POINTWISE_ISA) picks; the label says which.
       const pw_isa best = pw_best_isa();
-      add("auto", PW_ISA_AUTO, nullptr, peak_kind_for(best == PW_ISA_AUTO ? PW_ISA_SCALAR : best));
-      for (const peer_library& peer : peers) add(peer.name, PW_ISA_AUTO, &peer, best_peak_kind());
+      add("auto", PW_ISA_AUTO, nullptr, peak_loop_for(best == PW_ISA_AUTO ? PW_ISA_SCALAR : best));
+      for (const peer_library& peer : peers) add(peer.name, PW_ISA_AUTO, &peer, best_peak_loop());
     }
   }
 

@@ -14,7 +14,6 @@ import statistics
 import sys
 from collections import OrderedDict, defaultdict
 
-VARIANT_ORDER = ["scalar", "sse", "avx2", "avx512", "neon", "auto"]
 PEER_ORDER = ["onednn", "xnnpack", "openblas"]
 # A row on several threads measured while this many other threads were ready to run
 # (besides, possibly, one of the row's own pool workers) waited for the cores.
@@ -89,7 +88,11 @@ def report(context, rows, errors, out=sys.stdout):
     peaks = {(r["layer"], r["variant"], r["threads"]): r for r in rows.values() if r["suite"] == "peak"}
     layers = [r for r in rows.values() if r["suite"] != "peak"]
     peers = [v for v in PEER_ORDER if any(r["variant"] == v for r in layers)]
-    variants = [v for v in VARIANT_ORDER if any(r["variant"] == v for r in layers)]
+    # The variants as the benchmark names them (its context lists the list's order, best
+    # first): shown worst first, then the auto rows.
+    named = list(reversed(context.get("pointwise_variants", "").split())) + ["auto"]
+    named += sorted({r["variant"] for r in layers} - set(named) - set(PEER_ORDER))
+    variants = [v for v in named if any(r["variant"] == v for r in layers)]
     thread_counts = sorted({r["threads"] for r in layers})
 
     p("pointwise %s   variants built and runnable: %s   PW_ISA_AUTO picks: %s" % (

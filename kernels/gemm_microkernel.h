@@ -6,7 +6,7 @@
 // harness compiled with one ISA's flags). Everything here lives in an anonymous
 // namespace, so each ISA unit gets its own private copy of every function it
 // instantiates: the linker can never merge an AVX-512 copy of an inline function
-// into code that runs on an SSE-only CPU (the ODR trap of STYLE.md).
+// into code that runs on an SSE-only CPU (the ODR trap: docs/architecture.md).
 //
 // Adding an ISA (how e.g. NEON plugs in):
 //   1. Specialise `simd_ops<Arch>` for the xsimd tag (see simd_ops_avx512.h for a
@@ -28,8 +28,10 @@
 //   2. Write kernels/<isa>.cpp: include that ops header, pick MR and NR (NR a multiple
 //      of the vector width; MR*NR/width accumulators plus NR/width weight vectors must
 //      fit the register file) and define
-//        const microkernel <isa>_microkernel = {MR, NR, &gemm<Arch, MR, NR / width>};
-//   3. One row in src/variants.def, one option in cmake/PointwiseIsa.cmake.
+//        const microkernel <name>_microkernel = {MR, NR, &gemm<Arch, MR, NR / width>,
+//                                                &f32_panel_layout};
+//   3. One row in kernels/variants.def, one flags line in cmake/PointwiseIsa.cmake
+//      (docs/architecture.md walks through it).
 #pragma once
 
 #include <cmath>
@@ -247,7 +249,7 @@ inline void walk_panels(const gemm_tile& t, channel_run run, Accumulate&& accumu
                     (t.output_min > -INFINITY || t.output_max < INFINITY);
   // Panels of the block: [NR biases on the first block] + kc rows of NR weights.
   const size_t panel_stride = nr * (how.bias_rows + t.kc);
-  const float* panel = t.weights;
+  const float* panel = static_cast<const float*>(t.weights);
 
   for (size_t n0 = 0; n0 < t.nc; n0 += nr, panel += panel_stride) {
     const size_t columns = t.nc - n0 < nr ? t.nc - n0 : nr;

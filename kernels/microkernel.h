@@ -1,26 +1,25 @@
-// The contract between the tile loop (src/) and the per-ISA microkernels (kernels/).
+// The contract between the core (src/) and the variants' kernels (kernels/): what a
+// kernel computes per call (gemm_tile) and how its weights are packed (weight_layout).
 // Plain C++ with no ISA flags: every translation unit may include it.
 #pragma once
 
 #include <cstddef>
 
+#include "pointwise/pointwise.h"
+#include "pointwise_variants_built.h"
+
 namespace pw {
 
 // One call computes an mr x nc block of outputs: mr pixels (1..MR) and nc output
-// channels (any count; the kernel walks the packed panels NR channels at a time and
+// channels (any count; the kernel walks its packed panels NR channels at a time and
 // stores the last partial panel without writing past column nc).
-//
-// Packed weights of one input-channel block, per panel of NR output channels:
-//   first block:  NR biases, then kc rows of NR weights (row k = input channel k0 + k)
-//   later blocks: kc rows of NR weights
-// Channels past the layer's last output channel are zero in the packing.
 struct gemm_tile {
   size_t mr;                       // pixels in this tile, 1..MR
   size_t nc;                       // output channels in this call
   size_t kc;                       // input channels in this block
   const float* const* input_rows;  // mr pointers to the pixels' first channel of this group
   size_t input_offset;             // the block's first input channel: row m reads input_rows[m][input_offset + k]
-  const float* weights;            // the first panel of this block
+  const void* weights;             // the tile's first panel of this block, in the kernel's weight_layout
   float* output;                   // row 0, column 0 of the tile
   size_t output_stride;            // floats between output pixels
   const float* residual;           // same shape as output, or nullptr; read on the first block
@@ -32,10 +31,43 @@ struct gemm_tile {
 
 using gemm_kernel_fn = void (*)(const gemm_tile& tile);
 
+// What a layout is packed for: one group's weights, cut as the planner chose.
+struct packing_shape {
+  size_t in_channels, out_channels;  // per group
+  size_t nr;                         // the kernel's panel width
+  size_t kc;                         // input channels per block (the last may be shorter)
+};
+
+// One group's weights as the caller gave them.
+struct group_weights {
+  const float* weights;     // in_channels * out_channels
+  pw_weight_layout layout;  // w(i, o) = weights[i * Co + o] (IO) or weights[o * Ci + i] (OI)
+  const float* bias;        // out_channels, or nullptr (zero)
+};
+
+// How a kernel's weights are packed at create and found by the tile loop. Offsets
+// and sizes are in bytes; the packing of a group starts 64-byte aligned.
+struct weight_layout {
+  // One group's packed bytes; false when that overflows size_t.
+  bool (*group_bytes)(const packing_shape& shape, size_t* bytes);
+  // Where the block starting at input channel k0 begins, and how far apart the panels
+  // of NR output channels of that block are.
+  size_t (*block_offset)(const packing_shape& shape, size_t k0);
+  size_t (*panel_stride)(const packing_shape& shape, size_t k0);
+  // Writes group_bytes(shape) bytes to `packed`.
+  void (*pack_group)(const packing_shape& shape, const group_weights& source, void* packed);
+};
+
+// fp32 panels: per block and panel of NR output channels, on the first block NR
+// biases, then kc rows of NR weights (row k = input channel k0 + k); channels past the
+// layer's last output channel are zero (kernels/f32_panel_layout.cpp).
+extern const weight_layout f32_panel_layout;
+
 struct microkernel {
   size_t mr;  // register tile: pixels
-  size_t nr;  // register tile: output channels (panel width of the packing)
+  size_t nr;  // register tile: output channels (the panel width of its layout)
   gemm_kernel_fn gemm;
+  const weight_layout* layout;
   // For a kernel that copies its inputs (SSE spreads each input into a full vector):
   // the L1 bytes it keeps per input channel of a block, the mr input floats plus the
   // copy; the planner fits them in 40% of L1. 0: the kernel reads its mr rows in
@@ -43,20 +75,10 @@ struct microkernel {
   size_t l1_bytes_per_input_channel = 0;
 };
 
-// One object per ISA translation unit, constant-initialised (no static constructor
-// runs on a CPU that lacks the ISA).
-extern const microkernel scalar_microkernel;
-#if defined(POINTWISE_BUILD_SSE)
-extern const microkernel sse_microkernel;
-#endif
-#if defined(POINTWISE_BUILD_AVX2)
-extern const microkernel avx2_microkernel;
-#endif
-#if defined(POINTWISE_BUILD_AVX512)
-extern const microkernel avx512_microkernel;
-#endif
-#if defined(POINTWISE_BUILD_NEON)
-extern const microkernel neon_microkernel;
-#endif
+// One constant-initialised object per variant built, `<name>_microkernel` in
+// kernels/<name>.cpp (no static constructor runs on a CPU that lacks the ISA).
+#define PW_VARIANT(value, name, arch, peak, requirement) PW_IF_BUILT_##name(extern const microkernel name##_microkernel;)
+#include "variants.def"
+#undef PW_VARIANT
 
 }  // namespace pw

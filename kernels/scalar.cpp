@@ -17,7 +17,7 @@ inline float clamp_keeping_nan(float value, float lo, float hi) {
 }
 
 void gemm_scalar_4x8(const gemm_tile& t) {
-  const float* w = t.weights;
+  const float* w = static_cast<const float*>(t.weights);
   for (size_t n0 = 0; n0 < t.nc; n0 += kScalarNR) {
     const size_t nr = t.nc - n0 < kScalarNR ? t.nc - n0 : kScalarNR;
     float acc[kScalarMR][kScalarNR];
@@ -51,6 +51,6 @@ void gemm_scalar_4x8(const gemm_tile& t) {
 
 }  // namespace
 
-const microkernel scalar_microkernel = {kScalarMR, kScalarNR, gemm_scalar_4x8};
+const microkernel scalar_microkernel = {kScalarMR, kScalarNR, gemm_scalar_4x8, &f32_panel_layout};
 
 }  // namespace pw

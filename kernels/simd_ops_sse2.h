@@ -14,9 +14,9 @@ template <>
 struct simd_ops<xsimd::sse2> {
   using batch = simd_batch<xsimd::sse2>;
   // A broadcast is movss + shufps, and the shuffle competes with the multiplies and
-  // adds: each call spreads its inputs once into a 16 KiB stack buffer, 16 KiB /
-  // (16 * MR) channels at a time, and the inner loop reads full vectors (see
-  // gemm_rows_spread). Groups of four channels spread with pshufd (k_group = 4, as
+  // adds: each call spreads its inputs once into a stack buffer of spread_bytes,
+  // spread_bytes / (16 * MR) channels at a time, and the inner loop reads full
+  // vectors (see gemm_rows_spread). Groups of four channels spread with pshufd (k_group = 4, as
   // NEON does) made GCC spill accumulators.
   static constexpr size_t k_group = 1;
   static constexpr size_t spread_bytes = 16384;

@@ -30,33 +30,20 @@ const char* pw_status_string(pw_status status) {
 const char* pw_last_error(void) { return last_error_message(); }
 
 const char* pw_isa_name(pw_isa isa) {
-  switch (enum_value(isa)) {
-    case PW_ISA_AUTO: return "auto";
-    case PW_ISA_SCALAR: return "scalar";
-    case PW_ISA_SSE: return "sse";
-    case PW_ISA_AVX2: return "avx2";
-    case PW_ISA_AVX512: return "avx512";
-    case PW_ISA_NEON: return "neon";
-  }
-  return "unknown";
+  if (enum_value(isa) == PW_ISA_AUTO) return "auto";
+  const variant* v = find_variant(isa);
+  return v != nullptr ? v->name : "unknown";
 }
 
 pw_status pw_isa_from_name(const char* name, pw_isa* isa) {
   if (name == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "name is NULL");
   if (isa == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "isa is NULL");
-  for (int value = PW_ISA_AUTO; value <= PW_ISA_NEON; ++value) {
-    if (std::strcmp(name, pw_isa_name(static_cast<pw_isa>(value))) == 0) {
-      *isa = static_cast<pw_isa>(value);
-      return PW_OK;
-    }
-  }
-  return fail(PW_ERROR_INVALID_ARGUMENT,
-              "name \"%.40s\" is not an ISA name (auto, scalar, sse, avx2, avx512, neon)", name);
+  if (parse_isa_name(name, isa)) return PW_OK;
+  return fail(PW_ERROR_INVALID_ARGUMENT, "name \"%.40s\" is not an ISA name (%s)", name,
+              variant_names_for_messages());
 }
 
 int pw_isa_supported(pw_isa isa) {
-  const int value = enum_value(isa);
-  if (value < PW_ISA_AUTO || value > PW_ISA_NEON) return 0;
   const variant* v = find_built_variant(isa);
   return v != nullptr && v->runs_on(host_cpu_features()) ? 1 : 0;
 }

@@ -4,7 +4,7 @@
 #include <cstddef>
 
 #include "dispatch.h"
-#include "packing.h"
+#include "microkernel.h"
 #include "planner.h"
 #include "pointwise/pointwise.h"
 
@@ -15,8 +15,8 @@ struct pw_conv {
   bool flush_denormals;
   const pw::variant* variant;
   pw::channel_plan channels;
-  pw::packing_shape packing;
-  size_t packed_group_floats;
-  size_t packed_bytes;
-  float* packed_weights;  // 64-byte aligned, groups * packed_group_floats floats
+  pw::packing_shape packing;       // what the variant's weight_layout packed
+  size_t packed_group_stride;      // bytes from one group's packing to the next (64-byte multiple)
+  size_t packed_bytes;             // what the layout wrote: groups * its group_bytes
+  unsigned char* packed_weights;   // 64-byte aligned, groups * packed_group_stride bytes
 };

@@ -25,9 +25,9 @@ pw_status validate_desc(const pw_conv_desc* d) {
   if (layout != PW_WEIGHTS_IO && layout != PW_WEIGHTS_OI)
     return fail(PW_ERROR_INVALID_ARGUMENT, "desc->weight_layout is %d; must be PW_WEIGHTS_IO (0) or PW_WEIGHTS_OI (1)",
                 layout);
-  const int isa = enum_value(d->isa);
-  if (isa < PW_ISA_AUTO || isa > PW_ISA_NEON)
-    return fail(PW_ERROR_INVALID_ARGUMENT, "desc->isa is %d; must be a pw_isa value (0..5)", isa);
+  if (!isa_enum_in_range(d->isa))
+    return fail(PW_ERROR_INVALID_ARGUMENT, "desc->isa is %d; must be a pw_isa value (%s)", enum_value(d->isa),
+                variant_names_for_messages());
   if (std::isnan(d->output_min)) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->output_min is NaN");
   if (std::isnan(d->output_max)) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->output_max is NaN");
   if (d->output_min > d->output_max)
@@ -45,15 +45,6 @@ pw_status validate_desc(const pw_conv_desc* d) {
                 "the weights (desc->groups %zu * desc->in_channels %zu * desc->out_channels %zu floats) overflow size_t",
                 d->groups, d->in_channels, d->out_channels);
   return PW_OK;
-}
-
-// groups * round_up(Co, nr) * (Ci + 1) floats, checked.
-bool packed_size(const pw_conv_desc* d, size_t nr, size_t* bytes) {
-  size_t padded_out = 0, per_group = 0, total = 0;
-  return checked_add(d->out_channels, nr - 1, &padded_out) &&
-         checked_mul(padded_out / nr * nr, d->in_channels + 1, &per_group) && d->in_channels + 1 != 0 &&
-         checked_mul(per_group, d->groups, &total) && checked_mul(total, sizeof(float), &total) &&
-         checked_add(total, kPackedAlignment, bytes);
 }
 
 }  // namespace
@@ -88,19 +79,25 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   const isa_choice choice = choose_variant(desc->isa, process_isa_override(), host_cpu_features());
   if (choice.status != PW_OK) return fail(choice.status, "%s", choice.reason);
   const microkernel& kernel = *choice.chosen->kernel;
+  const weight_layout& layout = *kernel.layout;
 
-  size_t bytes = 0;
-  if (!packed_size(desc, kernel.nr, &bytes))
-    return fail(PW_ERROR_INVALID_ARGUMENT, "the packed weights of desc (groups %zu, in_channels %zu, out_channels %zu) overflow size_t",
+  const channel_plan channels = plan_channels(desc->in_channels, desc->out_channels, kernel.mr, kernel.nr,
+                                              host_cache_sizes(), kernel.l1_bytes_per_input_channel);
+  const packing_shape packing{desc->in_channels, desc->out_channels, kernel.nr, channels.kc};
+  size_t group_bytes = 0, group_stride = 0, total_bytes = 0;
+  if (!layout.group_bytes(packing, &group_bytes) || !checked_add(group_bytes, kPackedAlignment - 1, &group_stride) ||
+      !checked_mul(group_stride / kPackedAlignment * kPackedAlignment, desc->groups, &total_bytes))
+    return fail(PW_ERROR_INVALID_ARGUMENT,
+                "the packed weights of desc (groups %zu, in_channels %zu, out_channels %zu) overflow size_t",
                 desc->groups, desc->in_channels, desc->out_channels);
+  group_stride = group_stride / kPackedAlignment * kPackedAlignment;
 
   pw_conv* c = new (std::nothrow) pw_conv{};
   if (c == nullptr) return fail(PW_ERROR_OUT_OF_MEMORY, "out of memory allocating the conv");
-  const size_t aligned_bytes = round_up(bytes - kPackedAlignment, kPackedAlignment);
-  c->packed_weights = static_cast<float*>(std::aligned_alloc(kPackedAlignment, aligned_bytes));
+  c->packed_weights = static_cast<unsigned char*>(std::aligned_alloc(kPackedAlignment, total_bytes));
   if (c->packed_weights == nullptr) {
     delete c;
-    return fail(PW_ERROR_OUT_OF_MEMORY, "out of memory allocating %zu bytes of packed weights", aligned_bytes);
+    return fail(PW_ERROR_OUT_OF_MEMORY, "out of memory allocating %zu bytes of packed weights", total_bytes);
   }
   c->groups = desc->groups;
   c->in_channels = desc->in_channels;
@@ -111,12 +108,16 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   c->output_max = desc->output_max;
   c->flush_denormals = desc->flush_denormals != 0;
   c->variant = choice.chosen;
-  c->channels = plan_channels(desc->in_channels, desc->out_channels, kernel.mr, kernel.nr, host_cache_sizes(),
-                              kernel.l1_bytes_per_input_channel);
-  c->packing = {desc->groups, desc->in_channels, desc->out_channels, kernel.nr, c->channels.kc};
-  c->packed_group_floats = packed_group_floats(c->packing);
-  c->packed_bytes = desc->groups * c->packed_group_floats * sizeof(float);
-  pack_weights(c->packing, desc->weight_layout, weights, bias, c->packed_weights);
+  c->channels = channels;
+  c->packing = packing;
+  c->packed_group_stride = group_stride;
+  c->packed_bytes = desc->groups * group_bytes;
+  for (size_t g = 0; g < desc->groups; ++g) {
+    const size_t per_group = desc->in_channels * desc->out_channels;
+    const group_weights source{weights + g * per_group, desc->weight_layout,
+                               bias != nullptr ? bias + g * desc->out_channels : nullptr};
+    layout.pack_group(packing, source, c->packed_weights + g * group_stride);
+  }
   *conv = c;
   return PW_OK;
 }

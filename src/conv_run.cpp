@@ -65,8 +65,8 @@ void run_tile(void* opaque, size_t index) {
   const size_t n_count = task.channel_count;
 
   // Row pointers of the tile's pixels, walking (image, oh, ow) with one pointer step
-  // per pixel: small layers (112x112 32->16) spend only ~8 cycles of FMAs on a pixel,
-  // so a multiply chain per pixel here would cost them more than 10%.
+  // per pixel: the smallest layers spend only a few cycles of FMAs on a pixel, so a
+  // multiply chain per pixel here would show (docs/tuning.md).
   const float* rows[kMaxPixelTile];
   {
     const size_t out_image = ctx.out_height * ctx.out_width;
@@ -99,7 +99,8 @@ void run_tile(void* opaque, size_t index) {
   float* output = ctx.output + m_begin * ctx.output_stride + channel_offset;
   const float* residual =
       ctx.residual != nullptr ? ctx.residual + m_begin * ctx.residual_stride + channel_offset : nullptr;
-  const float* group_weights = conv.packed_weights + group * conv.packed_group_floats;
+  const unsigned char* group_weights = conv.packed_weights + group * conv.packed_group_stride;
+  const weight_layout& layout = *kernel.layout;
 
   gemm_tile tile;
   tile.nc = n_count;
@@ -110,23 +111,14 @@ void run_tile(void* opaque, size_t index) {
   for (size_t k0 = 0; k0 < conv.in_channels; k0 += conv.channels.kc) {
     tile.kc = std::min(conv.channels.kc, conv.in_channels - k0);
     tile.input_offset = k0;
-    tile.weights = group_weights + packed_block_offset(conv.packing, k0) +
-                   (n_begin / kernel.nr) * packed_panel_stride(conv.packing, k0);
+    tile.weights = group_weights + layout.block_offset(conv.packing, k0) +
+                   (n_begin / kernel.nr) * layout.panel_stride(conv.packing, k0);
     tile.first_block = k0 == 0;
     tile.last_block = k0 + tile.kc >= conv.in_channels;
     for (size_t m0 = 0; m0 < m_count; m0 += kernel.mr) {
       tile.mr = std::min(kernel.mr, m_count - m0);
-      // The kernel reads the group's rows in place, strided input included. Packing
-      // them instead (the group's kc channels copied into one contiguous buffer,
-      // reused by every panel of the block) was measured on AVX-512 against this,
-      // both builds alternating in one process: 28x28 512->128 0.94x, 14x14
-      // 1024->256 0.97x, 7x7 2048->512 0.98x, 56x56 256->512 /2 0.98x, 64x64
-      // 1024->1024 0.94x, 32x32 16->96 0.86x; only 14x14 1024->2048 gained (1.02x).
-      // The rows are whole cache lines and stay in L1 across the panels, so a copy
-      // only adds traffic. Prefetching the next group's rows (each line of its kc
-      // channels, just before this call) lost too: 0.977x over the 43 suite layers
-      // on one thread, 0.95x on 56x56 256->64, whose input comes from L3; the
-      // hardware's prefetchers already follow the rows.
+      // The kernel reads the group's rows in place, strided input included: packing
+      // them and prefetching them both measured slower (docs/tuning.md).
       tile.input_rows = rows + m0;
       tile.output = output + m0 * ctx.output_stride;
       tile.residual = residual != nullptr ? residual + m0 * ctx.residual_stride : nullptr;
@@ -202,11 +194,22 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
 
   const microkernel& kernel = *conv->variant->kernel;
   const size_t threads = pw_threadpool_threads(threadpool);
-  run_context ctx{conv,         &kernel,    input,     input_stride, width,           image_pixels,
-                  out_height,   out_width,  output,    output_stride, residual,       residual_stride,
-                  pixels,
-                  plan_run(pixels, conv->groups, conv->in_channels, conv->out_channels, conv->channels, kernel.mr,
-                           kernel.nr, threads, host_cache_sizes())};
+  run_context ctx;
+  ctx.conv = conv;
+  ctx.kernel = &kernel;
+  ctx.input = input;
+  ctx.input_stride = input_stride;
+  ctx.width = width;
+  ctx.image_pixels = image_pixels;
+  ctx.out_height = out_height;
+  ctx.out_width = out_width;
+  ctx.output = output;
+  ctx.output_stride = output_stride;
+  ctx.residual = residual;
+  ctx.residual_stride = residual_stride;
+  ctx.pixels = pixels;
+  ctx.plan = plan_run(pixels, conv->groups, conv->out_channels, conv->channels, kernel.mr, kernel.nr, threads,
+                      host_cache_sizes());
   run_tasks(threadpool, run_tile, &ctx, task_count(ctx.plan, conv->groups));
   return PW_OK;
 }

@@ -1,23 +1,27 @@
 #include "dispatch.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
+#include "enum_value.h"
+
 namespace pw {
 namespace {
 
-#define PW_VARIANT(isa, kernel_object, requirement)                                 \
-  {isa, &kernel_object, [](const cpu_feature_set& features) -> bool {              \
-     (void)features;                                                                \
-     return requirement;                                                            \
+#define PW_VARIANT(value, name, arch, peak, requirement)                       \
+  {static_cast<pw_isa>(value), #name, PW_IF_BUILT_##name(&name##_microkernel) \
+   PW_IF_NOT_BUILT_##name(nullptr), [](const cpu_feature_set& features) -> bool { \
+     (void)features;                                                           \
+     return requirement;                                                       \
    }},
-const variant kBuiltVariants[] = {
+const variant kVariants[] = {
 #include "variants.def"
 };
 #undef PW_VARIANT
 
-constexpr size_t kBuiltVariantCount = sizeof(kBuiltVariants) / sizeof(kBuiltVariants[0]);
+constexpr size_t kVariantCount = sizeof(kVariants) / sizeof(kVariants[0]);
 
 // Read while the library loads, so every conv of the process sees the same value and
 // later setenv() calls cannot race with create.
@@ -26,62 +30,94 @@ const char* const g_isa_override = [] {
   return (value != nullptr && value[0] != '\0') ? value : nullptr;
 }();
 
-}  // namespace
-
-const variant* built_variants(size_t* count) {
-  *count = kBuiltVariantCount;
-  return kBuiltVariants;
+bool equal_ignoring_case(const char* a, const char* b) {
+  for (; *a != '\0' && *b != '\0'; ++a, ++b)
+    if (std::tolower(static_cast<unsigned char>(*a)) != std::tolower(static_cast<unsigned char>(*b))) return false;
+  return *a == *b;
 }
 
-const variant* find_built_variant(pw_isa isa) {
-  for (const variant& v : kBuiltVariants)
-    if (v.isa == isa) return &v;
+}  // namespace
+
+variant_list all_variants() { return {kVariants, kVariantCount}; }
+
+const variant* find_variant(pw_isa isa) {
+  const int value = enum_value(isa);
+  for (const variant& v : kVariants)
+    if (static_cast<int>(v.isa) == value) return &v;
   return nullptr;
 }
 
+const variant* find_built_variant(pw_isa isa) {
+  const variant* v = find_variant(isa);
+  return v != nullptr && v->kernel != nullptr ? v : nullptr;
+}
+
+bool parse_isa_name(const char* name, pw_isa* isa) {
+  if (equal_ignoring_case(name, "auto")) {
+    *isa = PW_ISA_AUTO;
+    return true;
+  }
+  for (const variant& v : kVariants) {
+    if (equal_ignoring_case(name, v.name)) {
+      *isa = v.isa;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* variant_names_for_messages() {
+  static const char* const names = [] {
+    static char buffer[256] = "auto";
+    for (const variant& v : kVariants) {
+      std::strncat(buffer, ", ", sizeof(buffer) - std::strlen(buffer) - 1);
+      std::strncat(buffer, v.name, sizeof(buffer) - std::strlen(buffer) - 1);
+    }
+    return buffer;
+  }();
+  return names;
+}
+
 pw_isa best_isa_for(const cpu_feature_set& features) {
-  for (const variant& v : kBuiltVariants)
-    if (v.runs_on(features)) return v.isa;
+  for (const variant& v : kVariants)
+    if (v.kernel != nullptr && v.runs_on(features)) return v.isa;
   return PW_ISA_SCALAR;
 }
 
-bool isa_enum_in_range(pw_isa isa) {
-  return static_cast<int>(isa) >= PW_ISA_AUTO && static_cast<int>(isa) <= PW_ISA_NEON;
-}
+bool isa_enum_in_range(pw_isa isa) { return enum_value(isa) == PW_ISA_AUTO || find_variant(isa) != nullptr; }
 
 isa_choice choose_variant(pw_isa requested, const char* isa_override, const cpu_feature_set& features) {
   isa_choice choice{PW_OK, nullptr, ""};
   const char* requested_by = "desc->isa";
-  if (requested == PW_ISA_AUTO && isa_override != nullptr && isa_override[0] != '\0') {
+  if (enum_value(requested) == PW_ISA_AUTO && isa_override != nullptr && isa_override[0] != '\0') {
     pw_isa named = PW_ISA_AUTO;
-    if (pw_isa_from_name(isa_override, &named) != PW_OK) {
+    if (!parse_isa_name(isa_override, &named)) {
       choice.status = PW_ERROR_UNSUPPORTED;
-      std::snprintf(choice.reason, sizeof(choice.reason),
-                    "POINTWISE_ISA=\"%.40s\" is not a variant name (scalar, sse, avx2, avx512, neon, auto)",
-                    isa_override);
+      std::snprintf(choice.reason, sizeof(choice.reason), "POINTWISE_ISA=\"%.40s\" is not a variant name (%s)",
+                    isa_override, variant_names_for_messages());
       return choice;
     }
     requested = named;
     requested_by = "POINTWISE_ISA";
   }
-  if (requested == PW_ISA_AUTO) requested = best_isa_for(features);
-  if (!isa_enum_in_range(requested)) {
+  if (enum_value(requested) == PW_ISA_AUTO) requested = best_isa_for(features);
+  const variant* v = find_variant(requested);
+  if (v == nullptr) {
     choice.status = PW_ERROR_INVALID_ARGUMENT;
     std::snprintf(choice.reason, sizeof(choice.reason), "desc->isa is %d, not a pw_isa value",
-                  static_cast<int>(requested));
+                  enum_value(requested));
     return choice;
   }
-  const variant* v = find_built_variant(requested);
-  if (v == nullptr) {
+  if (v->kernel == nullptr) {
     choice.status = PW_ERROR_UNSUPPORTED;
     std::snprintf(choice.reason, sizeof(choice.reason), "%s asks for %s, which is not built into this library",
-                  requested_by, pw_isa_name(requested));
+                  requested_by, v->name);
     return choice;
   }
   if (!v->runs_on(features)) {
     choice.status = PW_ERROR_UNSUPPORTED;
-    std::snprintf(choice.reason, sizeof(choice.reason), "%s asks for %s, which this CPU cannot run",
-                  requested_by, pw_isa_name(requested));
+    std::snprintf(choice.reason, sizeof(choice.reason), "%s asks for %s, which this CPU cannot run", requested_by,
+                  v->name);
     return choice;
   }
   choice.chosen = v;

@@ -1,24 +1,38 @@
 // Which variant runs: a pure function of the CPU's features and the request, so
-// tests can ask it about CPUs this machine is not.
+// tests can ask it about CPUs this machine is not. The variants come from the one
+// list, kernels/variants.def.
 #pragma once
 
 #include <cstddef>
 
-#include "../kernels/microkernel.h"
 #include "cpu_info.h"
+#include "microkernel.h"
 #include "pointwise/pointwise.h"
 
 namespace pw {
 
 struct variant {
   pw_isa isa;
-  const microkernel* kernel;
-  bool (*runs_on)(const cpu_feature_set& features);
+  const char* name;                                   // pw_isa_name
+  const microkernel* kernel;                          // nullptr: not built into this library
+  bool (*runs_on)(const cpu_feature_set& features);  // the CPU can run it (built or not)
 };
 
-// The variants built into this library, best first (src/variants.def).
-const variant* built_variants(size_t* count);
+// Every row of the list, built or not, best first.
+struct variant_list {
+  const variant* first;
+  size_t count;
+  const variant* begin() const { return first; }
+  const variant* end() const { return first + count; }
+};
+variant_list all_variants();
+
+const variant* find_variant(pw_isa isa);        // nullptr: PW_ISA_AUTO or not a variant
 const variant* find_built_variant(pw_isa isa);  // nullptr: not built in
+// "auto" or a variant's name, in any case: sets *isa and returns true.
+bool parse_isa_name(const char* name, pw_isa* isa);
+// "auto, avx512, avx2, ..." for messages.
+const char* variant_names_for_messages();
 
 // The best built variant the CPU runs (scalar at worst).
 pw_isa best_isa_for(const cpu_feature_set& features);
@@ -26,7 +40,7 @@ pw_isa best_isa_for(const cpu_feature_set& features);
 struct isa_choice {
   pw_status status;        // PW_OK, or PW_ERROR_UNSUPPORTED / PW_ERROR_INVALID_ARGUMENT
   const variant* chosen;   // nullptr unless PW_OK
-  char reason[160];        // why it failed, for pw_last_error
+  char reason[200];        // why it failed, for pw_last_error
 };
 
 // Resolves a request: PW_ISA_AUTO means `isa_override` (the POINTWISE_ISA value,
@@ -36,6 +50,7 @@ isa_choice choose_variant(pw_isa requested, const char* isa_override, const cpu_
 // The POINTWISE_ISA value read when the library loaded (nullptr when unset).
 const char* process_isa_override();
 
+// PW_ISA_AUTO or a row of the list.
 bool isa_enum_in_range(pw_isa isa);
 
 }  // namespace pw

@@ -7,10 +7,7 @@
 namespace pw {
 
 // Tasks per thread on several threads: equal shares of work, with a few to spare
-// for a thread another process delays. Measured on AVX-512, 2 threads, over the 43
-// suite layers (two builds alternating in one process, geomean of the median ratios):
-// against 4, 2 per thread 0.978x and 8 per thread 0.983x when threads take one task
-// at a time; 1.001x and 0.995x on pthreadpool, which hands out ranges first.
+// for a thread another process delays (2 and 8 measured no better: docs/tuning.md).
 constexpr size_t kTasksPerThread = 4;
 
 channel_plan plan_channels(size_t in_channels, size_t out_channels, size_t mr, size_t nr,
@@ -23,13 +20,7 @@ channel_plan plan_channels(size_t in_channels, size_t out_channels, size_t mr, s
   // the weight stream pushes out comes back from L2 at little cost, while every extra
   // block costs each output a store and a reload of its partial sums. A kernel that
   // also copies its inputs (SSE's spread, l1_bytes_per_input_channel set) keeps rows
-  // and copy in 40% of L1: its own measurements fell to 70% of peak at kc >= 342.
-  // Measured on AVX-512 (10x32, 48 KiB L1), each build against the last in one process
-  // (alternating bursts, median ratio): all of L1 (kc 1228) against 40% (kc 491):
-  // 14x14 1024->256 1.02, 7x7 1024->1024 1.04, 7x7 2048->512 1.02-1.04, 14x14
-  // 1024->2048 1.05, the 38 other ResNet-50 / MobileNet layers 0.995-1.011; AVX2
-  // (6x16) 0.98-1.03, geomean 1.001. Earlier, against oneDNN: rows + weight rows in
-  // half of L1 (kc 146) 0.954; rows in 30% / 40% / 50% 0.974 / 0.977 / 0.979.
+  // and copy in 40% of L1, where it measured fastest (docs/tuning.md, "kc").
   const bool copies_inputs = l1_bytes_per_input_channel != 0;
   const size_t input_bytes = copies_inputs ? l1_bytes_per_input_channel : mr * sizeof(float);
   size_t kc = (copies_inputs ? c.l1d.bytes * 2 / 5 : c.l1d.bytes) / input_bytes;
@@ -95,11 +86,9 @@ task_tile tile_of_task(const run_plan& plan, size_t index, size_t pixels, size_t
   return t;
 }
 
-run_plan plan_run(size_t pixels, size_t groups, size_t in_channels, size_t out_channels,
-                  const channel_plan& channels, size_t mr, size_t nr, size_t threads,
-                  const cache_sizes& caches) {
+run_plan plan_run(size_t pixels, size_t groups, size_t out_channels, const channel_plan& channels, size_t mr,
+                  size_t nr, size_t threads, const cache_sizes& caches) {
   const cache_sizes c = with_default_caches(caches);
-  (void)in_channels;
   const size_t rows = divide_round_up(pixels, mr);          // register rows of pixels
   const size_t panels = divide_round_up(out_channels, nr);  // register panels of output channels
   // A task's output channels: one block of packed weights (nc), which stays in L2.
@@ -122,11 +111,8 @@ run_plan plan_run(size_t pixels, size_t groups, size_t in_channels, size_t out_c
     if (channel_tiles < wanted_channel_tiles) channel_tiles = even_parts(panels, wanted_channel_tiles);
     pixel_tiles = std::max(pixel_tiles, std::min(tiles_for(channel_tiles), rows));
     // Equal shares: a task count that is a multiple of the thread count, where the
-    // pixels allow it, so no thread is left with one task more than another. With
-    // tiles of 250 pixels and a short last one (56x56: 13 tasks, so one thread ran 7)
-    // 2 threads lost 3-6% on the 56x56 and 28x28 layers: measured against that plan,
-    // these equal tiles gain 1.017x over the 43 suite layers (1.03-1.06x on 28x28,
-    // 1.12x on 7x7 960->320) and change nothing on one thread (0.999x).
+    // pixels allow it, so no thread is left with one task more than another
+    // (docs/tuning.md, "equal tiles").
     while (groups * channel_tiles * pixel_tiles % threads != 0 && pixel_tiles < rows) ++pixel_tiles;
   }
   run_plan plan;

@@ -44,8 +44,7 @@ struct task_tile {
 size_t task_count(const run_plan& plan, size_t groups);
 task_tile tile_of_task(const run_plan& plan, size_t index, size_t pixels, size_t out_channels);
 
-run_plan plan_run(size_t pixels, size_t groups, size_t in_channels, size_t out_channels,
-                  const channel_plan& channels, size_t mr, size_t nr, size_t threads,
-                  const cache_sizes& caches);
+run_plan plan_run(size_t pixels, size_t groups, size_t out_channels, const channel_plan& channels, size_t mr,
+                  size_t nr, size_t threads, const cache_sizes& caches);
 
 }  // namespace pw

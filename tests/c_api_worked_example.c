@@ -1,4 +1,4 @@
-/* The public header compiles as strict C99, and the worked example of DESIGN.md
+/* The public header compiles as strict C99, and the worked example of the README
    runs through the C API from C. */
 #include <math.h>
 #include <stdio.h>

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "dispatch.h"
+
 namespace pw_test {
 
 conv_data make_conv_data(const conv_shape& s, bool with_bias, bool with_residual, uint32_t seed) {
@@ -83,7 +85,9 @@ void reverse_parallel_for(void*, pw_task_fn task, void* task_context, size_t cou
 std::string isa_param_name(pw_isa isa) { return pw_isa_name(isa); }
 
 std::vector<pw_isa> all_variant_isas() {
-  return {PW_ISA_SCALAR, PW_ISA_SSE, PW_ISA_AVX2, PW_ISA_AVX512, PW_ISA_NEON};
+  std::vector<pw_isa> isas;
+  for (const pw::variant& v : pw::all_variants()) isas.push_back(v.isa);
+  return isas;
 }
 
 }  // namespace pw_test

@@ -1,5 +1,5 @@
 // The double-precision reference every variant is checked against, and the error
-// bound of DESIGN.md: |y - ref| <= (Ci + 2) * 2^-23 * (|bias| + sum_i |x_i w_i| + |residual|),
+// bound of docs/architecture.md: |y - ref| <= (Ci + 2) * 2^-23 * (|bias| + sum_i |x_i w_i| + |residual|),
 // plus (2*Ci + 2) * 2^-149 for the absolute rounding of results below float's normal range.
 #pragma once
 

@@ -2,8 +2,12 @@
 // this CPU can run is built in and really runs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "conv_harness.h"
 #include "cpu_info.h"
@@ -89,53 +93,79 @@ TEST(Dispatch, EnvironmentOverrideNamesTheVariantForAutoOnly) {
   EXPECT_EQ(choice.chosen->isa, expected_best({PW_ISA_SSE}));
 }
 
-TEST(Dispatch, IsaNamesRoundTrip) {
-  for (int value = PW_ISA_AUTO; value <= PW_ISA_NEON; ++value) {
+TEST(Dispatch, IsaNamesRoundTripInAnyCase) {
+  for (const variant& v : all_variants()) {
     pw_isa parsed = PW_ISA_AUTO;
-    ASSERT_EQ(pw_isa_from_name(pw_isa_name(static_cast<pw_isa>(value)), &parsed), PW_OK);
-    EXPECT_EQ(parsed, value);
+    ASSERT_EQ(pw_isa_from_name(pw_isa_name(v.isa), &parsed), PW_OK) << v.name;
+    EXPECT_EQ(parsed, v.isa);
+    std::string upper = v.name;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    ASSERT_EQ(pw_isa_from_name(upper.c_str(), &parsed), PW_OK) << upper;
+    EXPECT_EQ(parsed, v.isa);
   }
-  pw_isa parsed;
-  EXPECT_EQ(pw_isa_from_name("AVX2", &parsed), PW_ERROR_INVALID_ARGUMENT);
-  EXPECT_NE(std::strstr(pw_last_error(), "AVX2"), nullptr);
+  pw_isa parsed = PW_ISA_SCALAR;
+  EXPECT_EQ(pw_isa_from_name("Auto", &parsed), PW_OK);
+  EXPECT_EQ(parsed, PW_ISA_AUTO);
+  EXPECT_EQ(pw_isa_from_name("avx2x", &parsed), PW_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::strstr(pw_last_error(), "avx2x"), nullptr);
   EXPECT_STREQ(pw_isa_name(static_cast<pw_isa>(42)), "unknown");
+}
+
+// The public header's enum is the contract; kernels/variants.def is the list the
+// library is built from. They must name the same values, and new rows append.
+TEST(VariantList, AgreesWithThePublicEnum) {
+  const std::pair<pw_isa, const char*> header[] = {
+      {PW_ISA_SCALAR, "scalar"}, {PW_ISA_SSE, "sse"}, {PW_ISA_AVX2, "avx2"}, {PW_ISA_AVX512, "avx512"},
+      {PW_ISA_NEON, "neon"}};
+  for (const auto& [isa, name] : header) {
+    const variant* v = find_variant(isa);
+    ASSERT_NE(v, nullptr) << name << " is in pointwise.h but not in kernels/variants.def";
+    EXPECT_STREQ(v->name, name);
+  }
+  EXPECT_STREQ(pw_isa_name(PW_ISA_AUTO), "auto");
+  std::vector<int> values;
+  for (const variant& v : all_variants()) {
+    values.push_back(static_cast<int>(v.isa));
+    for (const variant& other : all_variants())
+      if (&other != &v) {
+        EXPECT_STRNE(other.name, v.name) << "two rows named " << v.name;
+      }
+  }
+  std::sort(values.begin(), values.end());
+  for (size_t i = 0; i < values.size(); ++i)
+    EXPECT_EQ(values[i], static_cast<int>(i) + 1) << "pw_isa values must run 1..N without gaps or repeats";
+}
+
+// CMake reads the same rows to decide what to compile: both readings must agree.
+TEST(VariantList, AgreesWithWhatCMakeBuilt) {
+  std::string all, built;
+  for (const variant& v : all_variants()) {
+    all += (all.empty() ? "" : " ") + std::string(v.name);
+    if (v.kernel != nullptr) built += (built.empty() ? "" : " ") + std::string(v.name);
+  }
+  EXPECT_EQ(all, POINTWISE_CMAKE_ALL_VARIANTS);
+  EXPECT_EQ(built, POINTWISE_CMAKE_BUILT_VARIANTS);
 }
 
 // ruy's lesson: a SIMD path that silently stops running is the worst regression.
 // Every variant this CPU can run must be built in, supported, and produce results.
 TEST(VariantCoverage, EveryVariantThisCpuRunsIsBuiltAndExercised) {
   const cpu_feature_set& host = host_cpu_features();
-  size_t count = 0;
-  const variant* variants = built_variants(&count);
   std::string ran;
-  for (size_t i = 0; i < count; ++i) {
-    const pw_isa isa = variants[i].isa;
-    EXPECT_EQ(pw_isa_supported(isa), variants[i].runs_on(host) ? 1 : 0) << pw_isa_name(isa);
-    if (!pw_isa_supported(isa)) continue;
+  for (const variant& v : all_variants()) {
+    EXPECT_EQ(pw_isa_supported(v.isa), v.kernel != nullptr && v.runs_on(host) ? 1 : 0) << v.name;
+    if (v.runs_on(host)) {
+      EXPECT_NE(v.kernel, nullptr) << "this CPU runs " << v.name << " but the variant is not built";
+    }
+    if (!pw_isa_supported(v.isa)) continue;
     pw_test::conv_shape s;
     s.in_channels = 19;
     s.out_channels = 37;
     s.height = 5;
     s.width = 3;
-    EXPECT_EQ(pw_test::check_conv(isa, s, true, true, 3), "") << pw_isa_name(isa);
-    ran += std::string(" ") + pw_isa_name(isa);
+    EXPECT_EQ(pw_test::check_conv(v.isa, s, true, true, 3), "") << v.name;
+    ran += std::string(" ") + v.name;
   }
-#if defined(__x86_64__)
-  if (host.x86_sse2) {
-    EXPECT_TRUE(pw_isa_supported(PW_ISA_SSE)) << "this CPU runs SSE2 but the sse variant is missing";
-  }
-  if (host.x86_avx2 && host.x86_fma3 && host.os_saves_ymm) {
-    EXPECT_TRUE(pw_isa_supported(PW_ISA_AVX2)) << "this CPU runs AVX2+FMA but the avx2 variant is missing";
-  }
-  if (host.x86_avx512f && host.os_saves_zmm) {
-    EXPECT_TRUE(pw_isa_supported(PW_ISA_AVX512)) << "this CPU runs AVX-512F but the avx512 variant is missing";
-  }
-#endif
-#if defined(__aarch64__)
-  if (host.arm_asimd) {
-    EXPECT_TRUE(pw_isa_supported(PW_ISA_NEON)) << "this CPU runs NEON but the neon variant is missing";
-  }
-#endif
   std::printf("[ variants ] exercised on this CPU:%s; PW_ISA_AUTO picks %s\n", ran.c_str(), pw_isa_name(pw_best_isa()));
 }
 

@@ -18,7 +18,6 @@
 
 #include "conv_harness.h"
 #include "dispatch.h"
-#include "packing.h"
 
 namespace pw_test {
 namespace {
@@ -82,11 +81,13 @@ std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c,
   if (c.position == block_position::last) total = 2 * c.kc, k0 = c.kc;
   if (c.position == block_position::middle) total = 3 * c.kc, k0 = c.kc;
 
-  const pw::packing_shape shape{1, total, c.n, kernel.nr, c.kc};
+  const pw::packing_shape shape{total, c.n, kernel.nr, c.kc};
   const std::vector<float> weights = random_floats(total * c.n, seed);  // IO layout
   const std::vector<float> bias = random_floats(c.n, seed + 1);
-  std::vector<float> packed(pw::packed_group_floats(shape));
-  pw::pack_weights(shape, PW_WEIGHTS_IO, weights.data(), bias.data(), packed.data());
+  size_t packed_bytes = 0;
+  if (!kernel.layout->group_bytes(shape, &packed_bytes)) return "the packed size overflows";
+  std::vector<unsigned char> packed(packed_bytes);
+  kernel.layout->pack_group(shape, pw::group_weights{weights.data(), PW_WEIGHTS_IO, bias.data()}, packed.data());
 
   // Input rows in reverse order at an odd stride; channels outside the block are NaN,
   // so a read outside it would show in the sums. The first row ends at the guard.
@@ -129,7 +130,7 @@ std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c,
   t.kc = c.kc;
   t.input_rows = rows.data();
   t.input_offset = k0;
-  t.weights = packed.data() + pw::packed_block_offset(shape, k0);
+  t.weights = packed.data() + kernel.layout->block_offset(shape, k0);
   t.output = tile;
   t.output_stride = out_stride;
   t.residual = c.residual == residual_mode::none       ? nullptr

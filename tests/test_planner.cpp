@@ -81,7 +81,7 @@ TEST(Planner, TasksCoverEveryOutputExactlyOnce) {
             for (size_t threads : {1, 2, 3, 8}) {
               const size_t ci = 300;
               const channel_plan channels = plan_channels(ci, co, t.mr, t.nr, caches);
-              const run_plan plan = plan_run(pixels, groups, ci, co, channels, t.mr, t.nr, threads, caches);
+              const run_plan plan = plan_run(pixels, groups, co, channels, t.mr, t.nr, threads, caches);
               SCOPED_TRACE(testing::Message() << "pixels " << pixels << " Co " << co << " groups " << groups
                                               << " threads " << threads);
               ASSERT_EQ(plan.pixel_tile % t.mr, 0u);

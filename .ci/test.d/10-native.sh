@@ -12,7 +12,7 @@ status=${PIPESTATUS[0]}
 # Re-read the result from the log: the pipe above only filters what is shown.
 grep -q "tests passed, 0 tests failed" "$log" || grep -q "100% tests passed" "$log" || status=1
 echo "-- tests per variant (passed / skipped), native:"
-for isa in scalar sse avx2 avx512 neon; do
+for isa in $(cut -d" " -f1 "$build/pointwise_variants.txt"); do
   passed=$(grep -c -E "Test +#[0-9]+: [^ ]*/${isa} .*Passed" "$log" || true)
   skipped=$(grep -c -E "Test +#[0-9]+: [^ ]*/${isa} .*Skipped" "$log" || true)
   echo "   ${isa}: ${passed} passed, ${skipped} skipped"

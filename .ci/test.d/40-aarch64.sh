@@ -52,7 +52,7 @@ for cpu in cortex-a72 max; do
     | grep -v -E "^\s+Start |Test +#[0-9]+: .*( Passed|\*\*\*Skipped)|^\s+[0-9]+ - .*\(Skipped\)$|^The following tests did not run:$" || true
   grep -q "100% tests passed" "$log" || status=1
   echo "-- tests per variant (passed / skipped), aarch64 QEMU_CPU=$cpu:"
-  for isa in scalar sse avx2 avx512 neon; do
+  for isa in $(cut -d" " -f1 "$build/pointwise_variants.txt"); do
     passed=$(grep -c -E "Test +#[0-9]+: [^ ]*/${isa} .*Passed" "$log" || true)
     skipped=$(grep -c -E "Test +#[0-9]+: [^ ]*/${isa} .*Skipped" "$log" || true)
     echo "   ${isa}: ${passed} passed, ${skipped} skipped"

@@ -108,17 +108,21 @@ void print_caches() {
   level("L3", c.l3);
 }
 
-std::vector<pw_isa> all_variant_isas() { return {PW_ISA_SCALAR, PW_ISA_SSE, PW_ISA_AVX2, PW_ISA_AVX512, PW_ISA_NEON}; }
+std::vector<pw_isa> all_variant_isas() {
+  std::vector<pw_isa> isas;
+  for (const pw::variant& v : pw::all_variants()) isas.push_back(v.isa);
+  return isas;
+}
 
 void print_variants() {
   std::printf("variants (built into this library / runnable on this CPU)\n");
   for (pw_isa isa : all_variant_isas()) {
     const pw::variant* v = pw::find_built_variant(isa);
     if (v == nullptr) {
-      std::printf("  %-7s not built\n", pw_isa_name(isa));
+      std::printf("  %-12s not built\n", pw_isa_name(isa));
       continue;
     }
-    std::printf("  %-7s built, %s, register tile %zu pixels x %zu channels\n", pw_isa_name(isa),
+    std::printf("  %-12s built, %s, register tile %zu pixels x %zu channels\n", pw_isa_name(isa),
                 pw_isa_supported(isa) ? "runnable" : "NOT runnable here", v->kernel->mr, v->kernel->nr);
   }
   const char* override_value = pw::process_isa_override();
@@ -142,7 +146,7 @@ void print_tiles(pw_isa isa, const layer_args& args, size_t threads, const char*
   std::vector<float> weights(args.groups * args.in * args.out, 0.0f);
   pw_conv* conv = nullptr;
   if (pw_conv_create(&desc, weights.data(), nullptr, &conv) != PW_OK) {
-    std::printf("  %-7s cannot create: %s\n", pw_isa_name(isa), pw_last_error());
+    std::printf("  %-12s cannot create: %s\n", pw_isa_name(isa), pw_last_error());
     return;
   }
   pw_conv_info info;
@@ -152,11 +156,11 @@ void print_tiles(pw_isa isa, const layer_args& args, size_t threads, const char*
   const size_t out_h = (args.height - 1) / args.stride + 1, out_w = (args.width - 1) / args.stride + 1;
   const size_t pixels = args.batch * out_h * out_w;
   const pw::channel_plan channels{info.kc, info.nc};
-  const pw::run_plan run = pw::plan_run(pixels, args.groups, args.in, args.out, channels, info.mr, info.nr, threads,
+  const pw::run_plan run = pw::plan_run(pixels, args.groups, args.out, channels, info.mr, info.nr, threads,
                                         pw::host_cache_sizes());
   const pw::channel_plan planned = pw::plan_channels(args.in, args.out, v->kernel->mr, v->kernel->nr,
                                                      pw::host_cache_sizes(), v->kernel->l1_bytes_per_input_channel);
-  std::printf("  %-7s mr %2zu  nr %2zu  kc %5zu  nc %5zu  pixel tile %5zu  channel tile %5zu  tiles %zu x %zu "
+  std::printf("  %-12s mr %2zu  nr %2zu  kc %5zu  nc %5zu  pixel tile %5zu  channel tile %5zu  tiles %zu x %zu "
               "(pixels x channels) x %zu group(s) = %zu tasks  packed weights %zu KiB%s%s\n",
               pw_isa_name(info.isa), info.mr, info.nr, info.kc, info.nc, run.pixel_tile, run.channel_tile,
               run.pixel_tiles, run.channel_tiles, args.groups, pw::task_count(run, args.groups),

@@ -25,6 +25,7 @@
 #endif
 
 #include "conv_reference.h"
+#include "dispatch.h"
 #include "pointwise/pointwise.h"
 
 namespace {
@@ -354,7 +355,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const buffers b = decode_values(in, l);
   const pw_test::reference_output ref = expected_output(l, b);
   // A bad argument of run is checked on the fast path only: every variant validates alike.
-  for (pw_isa isa : {PW_ISA_SCALAR, PW_ISA_SSE, PW_ISA_AVX2, PW_ISA_AVX512, PW_ISA_NEON}) {
+  for (const pw::variant& v : pw::all_variants()) {
+    const pw_isa isa = v.isa;
     if (!pw_isa_supported(isa)) continue;
     const std::string problems = check_variant(isa, l, b, ref);
     if (!problems.empty())
