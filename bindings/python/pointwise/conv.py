@@ -7,8 +7,8 @@ import numbers
 
 import numpy as np
 
-from . import _arrays, _threads, _weights
-from ._library import PW_ISA_AUTO, pw_conv_desc, pw_conv_info
+from . import _arrays, _isas, _threads, _weights
+from ._library import pw_conv_desc, pw_conv_info
 from .errors import error_for
 
 ConvInfo = collections.namedtuple("ConvInfo", "isa mr nr kc nc packed_weight_bytes")
@@ -51,8 +51,8 @@ class Conv1x1:
     weights: PyTorch (Co, Ci/groups, 1, 1), TensorFlow (1, 1, Ci/groups, Co), or 2-D
     (Ci/groups, Co) for layout="io" / (Co, Ci/groups) for layout="oi". bias: Co values
     or None. stride: int or (sh, sw). activation: None, "relu", "relu6" or a
-    (min, max) clamp. isa: "auto" or a variant name ("scalar", "sse", "avx2",
-    "avx512", "neon"); UnsupportedError if this CPU or build lacks it.
+    (min, max) clamp. isa: "auto" or a variant name in any case ("scalar", "sse",
+    "avx2", "avx512", "neon"); UnsupportedError if this CPU or build lacks it.
     flush_denormals: run with FTZ/DAZ set (the caller's mode is restored after).
     """
 
@@ -75,7 +75,7 @@ class Conv1x1:
         desc.stride_h, desc.stride_w = stride_h, stride_w
         desc.weight_layout = layout_value
         desc.output_min, desc.output_max = output_min, output_max
-        desc.isa = _isa_value(_lib, isa)
+        desc.isa = _isas.value_of(isa)
         desc.flush_denormals = 1 if flush_denormals else 0
 
         bias_pointer = None
@@ -99,7 +99,7 @@ class Conv1x1:
         """The variant this conv runs and its tiles (pw_conv_info)."""
         info = pw_conv_info()
         _check(self._lib, self._lib.pw_conv_get_info(self._handle(), ctypes.byref(info)))
-        return ConvInfo(self._lib.pw_isa_name(info.isa).decode(), info.mr, info.nr, info.kc, info.nc,
+        return ConvInfo(_isas.name_of(info.isa), info.mr, info.nr, info.kc, info.nc,
                         info.packed_weight_bytes)
 
     @property
@@ -181,10 +181,3 @@ def _check(lib, status):
     if status != 0:
         raise error_for(status, lib.pw_last_error().decode(errors="replace"))
 
-
-def _isa_value(lib, name):
-    if not isinstance(name, str):
-        raise TypeError("isa must be a variant name such as 'auto' or 'avx2', got %r" % (name,))
-    value = ctypes.c_int(PW_ISA_AUTO)
-    _check(lib, lib.pw_isa_from_name(name.encode(), ctypes.byref(value)))
-    return value.value
