@@ -4,6 +4,8 @@ first use and destroyed when the interpreter exits."""
 import atexit
 import threading
 
+from . import _ints
+
 _pools = {}
 _lock = threading.Lock()
 
@@ -12,10 +14,7 @@ def pool_for(lib, threads):
     """The pw_threadpool* to pass for `threads` (None or 1: the calling thread only)."""
     if threads is None:
         return None
-    if isinstance(threads, bool) or not isinstance(threads, int):
-        raise TypeError("threads must be an int or None, got %r" % (threads,))
-    if threads < 0:
-        raise ValueError("threads must be >= 0 (0: one per CPU), got %d" % threads)
+    threads = _ints.size("threads", threads)  # 0: one per CPU
     if threads == 1:
         return None
     with _lock:

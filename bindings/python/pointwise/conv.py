@@ -3,11 +3,10 @@
 import collections
 import ctypes
 import math
-import numbers
 
 import numpy as np
 
-from . import _arrays, _isas, _threads, _weights
+from . import _arrays, _ints, _isas, _threads, _weights
 from ._library import pw_conv_desc, pw_conv_info
 from .errors import error_for
 
@@ -17,18 +16,26 @@ _ACTIVATIONS = {None: (-math.inf, math.inf), "relu": (0.0, math.inf), "relu6": (
 
 
 def _pair(name, value):
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = (value, value)
+    """(int, int) from an int or a pair of ints, each a size_t. 0 is left to the
+    library to refuse, with its own message."""
+    try:
+        value = (_ints.integer(name, value),) * 2
+    except TypeError:
+        pass
     try:
         first, second = value
     except (TypeError, ValueError):
         raise TypeError("%s must be an int or a pair of ints, got %r" % (name, value)) from None
+    pair = []
     for item in (first, second):
-        if isinstance(item, bool) or not isinstance(item, numbers.Integral):
-            raise TypeError("%s must be an int or a pair of ints, got %r" % (name, value))
+        try:
+            item = _ints.integer(name, item)
+        except TypeError:
+            raise TypeError("%s must be an int or a pair of ints, got %r" % (name, value)) from None
         if item < 0:
             raise ValueError("%s must be >= 1, got %r" % (name, value))
-    return int(first), int(second)
+        pair.append(_ints.size(name, item))
+    return tuple(pair)
 
 
 def _clamp(activation):
@@ -54,6 +61,7 @@ class Conv1x1:
     (min, max) clamp. isa: "auto" or a variant name in any case ("scalar", "sse",
     "avx2", "avx512", "neon"); UnsupportedError if this CPU or build lacks it.
     flush_denormals: run with FTZ/DAZ set (the caller's mode is restored after).
+    groups and stride take any integer type (operator.index) but not bool.
     """
 
     def __init__(self, weights, bias=None, *, layout=None, groups=1, stride=1, activation=None,
@@ -61,17 +69,14 @@ class Conv1x1:
         from . import _lib  # the loaded library, shared by the package
         self._lib = _lib
         self._conv = None
-        if isinstance(groups, bool) or not isinstance(groups, numbers.Integral):
-            raise TypeError("groups must be an int, got %r" % (groups,))
-        if groups < 1:
-            raise ValueError("groups must be >= 1, got %d" % groups)
-        packed, layout_value, ci, co = _weights.normalize(weights, layout, int(groups))
+        groups = _ints.size("groups", groups, minimum=1)
+        packed, layout_value, ci, co = _weights.normalize(weights, layout, groups)
         stride_h, stride_w = _pair("stride", stride)
         output_min, output_max = _clamp(activation)
 
         desc = pw_conv_desc()
-        _lib.pw_conv_desc_init(ctypes.byref(desc), ci, co)
-        desc.groups = int(groups)
+        _lib.pw_conv_desc_init(ctypes.byref(desc), _ints.size("in_channels", ci), _ints.size("out_channels", co))
+        desc.groups = groups
         desc.stride_h, desc.stride_w = stride_h, stride_w
         desc.weight_layout = layout_value
         desc.output_min, desc.output_max = output_min, output_max
@@ -88,7 +93,7 @@ class Conv1x1:
         status = _lib.pw_conv_create(ctypes.byref(desc), packed.ctypes.data, bias_pointer, ctypes.byref(conv))
         _check(_lib, status)
         self._conv = conv
-        self.groups = int(groups)
+        self.groups = groups
         self.in_channels = ci * self.groups    # of the whole input tensor
         self.out_channels = co * self.groups   # of the whole output tensor
         self.stride = (stride_h, stride_w)
@@ -140,13 +145,14 @@ class Conv1x1:
                 raise ValueError("residual must have shape %s, got %s" % (expected, residual.shape))
             residual_view, residual_stride = _arrays.readable("residual", residual, rank)
         x_view, x_stride = _arrays.readable("x", x, rank)
-        batch, height, width, _ = x_view.shape
+        batch, height, width, _ = (_ints.size("x.shape", extent) for extent in x_view.shape)
         pool = _threads.pool_for(self._lib, threads)
         status = self._lib.pw_conv_run(
             self._handle(), batch, height, width,
-            x_view.ctypes.data, x_stride, out_view.ctypes.data, out_stride,
+            x_view.ctypes.data, _ints.size("x pixel stride", x_stride),
+            out_view.ctypes.data, _ints.size("out pixel stride", out_stride),
             residual_view.ctypes.data if residual is not None else None,
-            residual_stride if residual is not None else 0, pool)
+            _ints.size("residual pixel stride", residual_stride) if residual is not None else 0, pool)
         _check(self._lib, status)
         return out
 
