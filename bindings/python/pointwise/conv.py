@@ -85,9 +85,10 @@ class Conv1x1:
 
         bias_pointer = None
         if bias is not None:
-            bias = np.ascontiguousarray(np.asarray(bias, dtype=np.float32))
-            if bias.shape != (groups * co,):
+            bias = np.asarray(bias, dtype=np.float32)
+            if bias.shape != (groups * co,):  # before ascontiguousarray, which makes a scalar (1,)
                 raise ValueError("bias must have shape (%d,), got %s" % (groups * co, bias.shape))
+            bias = np.ascontiguousarray(bias)
             bias_pointer = bias.ctypes.data
         conv = ctypes.c_void_p()
         status = _lib.pw_conv_create(ctypes.byref(desc), packed.ctypes.data, bias_pointer, ctypes.byref(conv))
