@@ -10,6 +10,12 @@ _pools = {}
 _lock = threading.Lock()
 
 
+def check(threads):
+    """Raises for a `threads` argument that is not None or a thread count."""
+    if threads is not None:
+        _ints.size("threads", threads)
+
+
 def pool_for(lib, threads):
     """The pw_threadpool* to pass for `threads` (None or 1: the calling thread only)."""
     if threads is None:

@@ -126,7 +126,8 @@ class Conv1x1:
         (allocated when None). x, residual and out may be channel slices of wider arrays;
         residual may be out itself (an in-place add). threads: None or 1 runs on the
         calling thread, n > 1 on a pool of n threads, 0 on one thread per CPU; the
-        result is the same, bit for bit."""
+        result is the same, bit for bit. An empty x (N, H or W of 0) gives an empty
+        result."""
         _arrays.check_float32("x", x)
         if x.ndim not in (3, 4):
             raise ValueError("x must be NHWC (N, H, W, C) or (H, W, C), got shape %s" % (x.shape,))
@@ -146,10 +147,14 @@ class Conv1x1:
                 raise ValueError("residual must have shape %s, got %s" % (expected, residual.shape))
             residual_view, residual_stride = _arrays.readable("residual", residual, rank)
         x_view, x_stride = _arrays.readable("x", x, rank)
+        _threads.check(threads)
         batch, height, width, _ = (_ints.size("x.shape", extent) for extent in x_view.shape)
+        conv = self._handle()
+        if batch * height * width == 0:  # an empty tensor: nothing to read or write
+            return out
         pool = _threads.pool_for(self._lib, threads)
         status = self._lib.pw_conv_run(
-            self._handle(), batch, height, width,
+            conv, batch, height, width,
             x_view.ctypes.data, _ints.size("x pixel stride", x_stride),
             out_view.ctypes.data, _ints.size("out pixel stride", out_stride),
             residual_view.ctypes.data if residual is not None else None,
