@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from . import _arrays, _ints, _isas, _threads, _weights
+from ._handle import Handle
 from ._library import pw_conv_desc, pw_conv_info
 from .errors import error_for
 
@@ -62,13 +63,16 @@ class Conv1x1:
     "avx2", "avx512", "neon"); UnsupportedError if this CPU or build lacks it.
     flush_denormals: run with FTZ/DAZ set (the caller's mode is restored after).
     groups and stride take any integer type (operator.index) but not bool.
+
+    It may be run from many threads at once; close() (or leaving a `with` block)
+    frees the weights once the runs in flight return, and later calls raise ValueError.
     """
 
     def __init__(self, weights, bias=None, *, layout=None, groups=1, stride=1, activation=None,
                  isa="auto", flush_denormals=False):
         from . import _lib  # the loaded library, shared by the package
         self._lib = _lib
-        self._conv = None
+        self._handle = None
         groups = _ints.size("groups", groups, minimum=1)
         packed, layout_value, ci, co = _weights.normalize(weights, layout, groups)
         stride_h, stride_w = _pair("stride", stride)
@@ -93,7 +97,7 @@ class Conv1x1:
         conv = ctypes.c_void_p()
         status = _lib.pw_conv_create(ctypes.byref(desc), packed.ctypes.data, bias_pointer, ctypes.byref(conv))
         _check(_lib, status)
-        self._conv = conv
+        self._handle = Handle(conv, _lib.pw_conv_destroy, "Conv1x1")
         self.groups = groups
         self.in_channels = ci * self.groups    # of the whole input tensor
         self.out_channels = co * self.groups   # of the whole output tensor
@@ -104,9 +108,12 @@ class Conv1x1:
     def info(self):
         """The variant this conv runs and its tiles (pw_conv_info)."""
         info = pw_conv_info()
-        _check(self._lib, self._lib.pw_conv_get_info(self._handle(), ctypes.byref(info)))
-        return ConvInfo(_isas.name_of(info.isa), info.mr, info.nr, info.kc, info.nc,
-                        info.packed_weight_bytes)
+        conv = self._acquire()
+        try:
+            _check(self._lib, self._lib.pw_conv_get_info(conv, ctypes.byref(info)))
+        finally:
+            self._handle.release()
+        return ConvInfo(_isas.name_of(info.isa), info.mr, info.nr, info.kc, info.nc, info.packed_weight_bytes)
 
     @property
     def isa(self):
@@ -149,24 +156,30 @@ class Conv1x1:
         x_view, x_stride = _arrays.readable("x", x, rank)
         _threads.check(threads)
         batch, height, width, _ = (_ints.size("x.shape", extent) for extent in x_view.shape)
-        conv = self._handle()
-        if batch * height * width == 0:  # an empty tensor: nothing to read or write
-            return out
-        pool = _threads.pool_for(self._lib, threads)
-        status = self._lib.pw_conv_run(
-            conv, batch, height, width,
-            x_view.ctypes.data, _ints.size("x pixel stride", x_stride),
-            out_view.ctypes.data, _ints.size("out pixel stride", out_stride),
-            residual_view.ctypes.data if residual is not None else None,
-            _ints.size("residual pixel stride", residual_stride) if residual is not None else 0, pool)
+        conv = self._acquire()
+        try:
+            if batch * height * width == 0:  # an empty tensor: nothing to read or write
+                return out
+            pool = _threads.pool_for(self._lib, threads)
+            status = self._lib.pw_conv_run(
+                conv, batch, height, width,
+                x_view.ctypes.data, _ints.size("x pixel stride", x_stride),
+                out_view.ctypes.data, _ints.size("out pixel stride", out_stride),
+                residual_view.ctypes.data if residual is not None else None,
+                _ints.size("residual pixel stride", residual_stride) if residual is not None else 0, pool)
+        finally:
+            self._handle.release()
         _check(self._lib, status)
         return out
 
     def close(self):
-        """Frees the packed weights now rather than when the object is collected."""
-        if self._conv is not None:
-            self._lib.pw_conv_destroy(self._conv)
-            self._conv = None
+        """Frees the packed weights now, or when the last run in flight returns."""
+        if self._handle is not None:
+            self._handle.close()
+
+    @property
+    def closed(self):
+        return self._handle is None or self._handle.closed
 
     def __enter__(self):
         return self
@@ -174,19 +187,16 @@ class Conv1x1:
     def __exit__(self, *exc):
         self.close()
 
-    def __del__(self):
-        if getattr(self, "_conv", None) is not None:
-            self.close()
-
     def __repr__(self):
-        state = "isa=%r" % self.isa if self._conv is not None else "closed"
+        state = "closed" if self.closed else "isa=%r" % self.isa
         return "Conv1x1(in_channels=%d, out_channels=%d, groups=%d, stride=%s, %s)" % (
             self.in_channels, self.out_channels, self.groups, self.stride, state)
 
-    def _handle(self):
-        if self._conv is None:
+    def _acquire(self):
+        """The pw_conv*, kept alive until self._handle.release()."""
+        if self._handle is None:
             raise ValueError("this Conv1x1 is closed")
-        return self._conv
+        return self._handle.acquire()
 
 
 def _check(lib, status):
