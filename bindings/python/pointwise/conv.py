@@ -64,8 +64,10 @@ class Conv1x1:
     flush_denormals: run with FTZ/DAZ set (the caller's mode is restored after).
     groups and stride take any integer type (operator.index) but not bool.
 
-    It may be run from many threads at once; close() (or leaving a `with` block)
-    frees the weights once the runs in flight return, and later calls raise ValueError.
+    A Conv1x1 owns its packed weights in C: it cannot be copied or pickled (TypeError;
+    build another from the same weights). It may be run from many threads at once;
+    close() (or leaving a `with` block) frees the weights once the runs in flight
+    return, and later calls raise ValueError.
     """
 
     def __init__(self, weights, bias=None, *, layout=None, groups=1, stride=1, activation=None,
@@ -186,6 +188,10 @@ class Conv1x1:
 
     def __exit__(self, *exc):
         self.close()
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("a Conv1x1 cannot be copied or pickled: it owns its packed weights in C; "
+                        "build another Conv1x1 from the same weights")
 
     def __repr__(self):
         state = "closed" if self.closed else "isa=%r" % self.isa

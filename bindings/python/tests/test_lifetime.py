@@ -1,10 +1,32 @@
-"""close() never frees a conv that a call in another thread is still using."""
+"""A Conv1x1 owns its C handle alone: copies and pickles are refused, and close()
+never frees a conv that a call in another thread is still using."""
+
+import copy
+import pickle
 
 import numpy as np
 import pytest
 
 import pointwise
 from isolated import run_python
+
+
+def pickled(conv):
+    return pickle.loads(pickle.dumps(conv))
+
+
+@pytest.mark.parametrize("duplicate", [copy.copy, copy.deepcopy, pickled], ids=["copy", "deepcopy", "pickle"])
+def test_copies_are_refused(duplicate):
+    conv = pointwise.Conv1x1(np.ones((4, 3), np.float32))
+    try:
+        twin = duplicate(conv)
+    except TypeError as error:
+        assert "Conv1x1" in str(error)
+    else:
+        twin.__dict__.clear()  # a twin sharing the handle would free it a second time
+        pytest.fail("%s made a Conv1x1 that shares the original's C handle" % duplicate.__name__)
+    x = np.ones((1, 2, 2, 4), np.float32)
+    assert conv.conv(x).tolist() == np.full((1, 2, 2, 3), 4.0).tolist()
 
 
 # The run is held inside its pw_conv_run call (a proxy of the library in front of it)
