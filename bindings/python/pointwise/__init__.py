@@ -14,16 +14,17 @@ from .errors import (InvalidArgumentError, OutOfMemoryError, PointwiseError, Sta
 
 _lib = _library.load()
 _isas.bind(_lib)
-_threads.register_cleanup(_lib)
+_threads.bind(_lib)
 
 from .conv import Conv1x1, ConvInfo  # noqa: E402  (needs _lib)
+from ._threads import ThreadPool  # noqa: E402
 
 # The variants the library knows, as it names them (pw_isa_name), "auto" aside.
 ISAS = tuple(name for value, name in enumerate(_isas.NAMES) if value != _library.PW_ISA_AUTO)
 
-__all__ = ["Conv1x1", "ConvInfo", "PointwiseError", "InvalidArgumentError", "UnsupportedError",
-           "OutOfMemoryError", "Status", "ISAS", "isa_supported", "supported_isas", "best_isa",
-           "version", "library_path"]
+__all__ = ["Conv1x1", "ConvInfo", "ThreadPool", "PointwiseError", "InvalidArgumentError",
+           "UnsupportedError", "OutOfMemoryError", "Status", "ISAS", "isa_supported", "supported_isas",
+           "best_isa", "version", "library_path"]
 
 
 def isa_supported(name):

@@ -134,9 +134,10 @@ class Conv1x1:
         """y = clamp(x * w + bias (+ residual)) on NHWC float32 arrays, returned as `out`
         (allocated when None). x, residual and out may be channel slices of wider arrays;
         residual may be out itself (an in-place add). threads: None or 1 runs on the
-        calling thread, n > 1 on a pool of n threads, 0 on one thread per CPU; the
-        result is the same, bit for bit. An empty x (N, H or W of 0) gives an empty
-        result."""
+        calling thread, n > 1 on a pool of n threads, 0 on one thread per CPU (the
+        implicit pool for the count used last, see pointwise.ThreadPool), or a
+        pointwise.ThreadPool; the result is the same, bit for bit. An empty x (N, H or
+        W of 0) gives an empty result."""
         _arrays.check_float32("x", x)
         if x.ndim not in (3, 4):
             raise ValueError("x must be NHWC (N, H, W, C) or (H, W, C), got shape %s" % (x.shape,))
@@ -162,13 +163,17 @@ class Conv1x1:
         try:
             if batch * height * width == 0:  # an empty tensor: nothing to read or write
                 return out
-            pool = _threads.pool_for(self._lib, threads)
-            status = self._lib.pw_conv_run(
-                conv, batch, height, width,
-                x_view.ctypes.data, _ints.size("x pixel stride", x_stride),
-                out_view.ctypes.data, _ints.size("out pixel stride", out_stride),
-                residual_view.ctypes.data if residual is not None else None,
-                _ints.size("residual pixel stride", residual_stride) if residual is not None else 0, pool)
+            pool, pool_pointer = _threads.acquire(threads)
+            try:
+                status = self._lib.pw_conv_run(
+                    conv, batch, height, width,
+                    x_view.ctypes.data, _ints.size("x pixel stride", x_stride),
+                    out_view.ctypes.data, _ints.size("out pixel stride", out_stride),
+                    residual_view.ctypes.data if residual is not None else None,
+                    _ints.size("residual pixel stride", residual_stride) if residual is not None else 0,
+                    pool_pointer)
+            finally:
+                _threads.release(pool)
         finally:
             self._handle.release()
         _check(self._lib, status)
