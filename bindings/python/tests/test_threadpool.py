@@ -91,6 +91,30 @@ def test_pool_creation_failure_raises(monkeypatch):
         conv.conv(np.ones((1, 2, 2, 4), np.float32), threads=7)
 
 
+# Under an address-space limit that leaves room for a few thread stacks only, asking
+# for 500 threads must fail in bounded time (it used to wait forever in pthreadpool).
+POOL_UNDER_MEMORY_LIMIT = """
+    import resource
+    import pointwise
+    resource.setrlimit(resource.RLIMIT_AS, (%d, %d))
+    try:
+        pointwise.ThreadPool(500)
+    except MemoryError as error:
+        print("MemoryError", isinstance(error, pointwise.PointwiseError))
+    else:
+        print("created")
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs RLIMIT_AS (Linux)")
+def test_pool_creation_under_memory_limit_fails_in_bounded_time():
+    limit = 1 << 30  # 1 GiB of address space: about a hundred 8 MiB thread stacks at most
+    status, stdout, stderr = run_python(POOL_UNDER_MEMORY_LIMIT % (limit, limit), timeout=30)
+    assert status is not None, "pointwise.ThreadPool(500) hung under RLIMIT_AS"
+    assert status == 0, stderr
+    assert stdout.strip() in ("MemoryError True", "created")
+
+
 # A pool closed while a conv runs on it stays alive until that run ends.
 CLOSE_POOL_DURING_CALL = """
     import threading
