@@ -16,6 +16,8 @@ def pixel_stride(array):
         return None
     shape, strides = array.shape, array.strides
     channels = shape[-1]
+    if array.size == 0:  # no pixels (or no channels): nothing is read or written, any stride fits
+        return max(channels, 1)
     if channels > 1 and strides[-1] != _FLOAT_BYTES:
         return None
     step = None

@@ -57,7 +57,8 @@ class pw_conv_info(ctypes.Structure):
 PW_WEIGHTS_IO = 0
 PW_WEIGHTS_OI = 1
 PW_ISA_AUTO = 0
-ISA_NAMES = ("scalar", "sse", "avx2", "avx512", "neon")  # pw_isa 1..5
+# pw_isa_name answers "unknown" past the last variant; this bounds the walk should it not.
+_MAX_ISAS = 256
 
 _c = ctypes
 _PROTOTYPES = {
@@ -139,6 +140,19 @@ def load():
         return lib
     raise ImportError("cannot load libpointwise; set POINTWISE_LIBRARY to the library file. Tried: "
                       + "; ".join(tried))
+
+
+def isa_names(lib):
+    """The library's pw_isa names, indexed by value: pw_isa_name(0) ("auto"), (1), ...
+    up to the first "unknown". Read at run time, so a variant the library gains
+    needs no change here."""
+    names = []
+    for value in range(_MAX_ISAS):
+        name = lib.pw_isa_name(value)
+        if not name or name == b"unknown":
+            break
+        names.append(name.decode())
+    return tuple(names)
 
 
 def library_path(lib):

@@ -3,12 +3,12 @@
 import collections
 import ctypes
 import math
-import numbers
 
 import numpy as np
 
-from . import _arrays, _threads, _weights
-from ._library import PW_ISA_AUTO, pw_conv_desc, pw_conv_info
+from . import _arrays, _ints, _isas, _threads, _weights
+from ._handle import Handle
+from ._library import pw_conv_desc, pw_conv_info
 from .errors import error_for
 
 ConvInfo = collections.namedtuple("ConvInfo", "isa mr nr kc nc packed_weight_bytes")
@@ -17,18 +17,26 @@ _ACTIVATIONS = {None: (-math.inf, math.inf), "relu": (0.0, math.inf), "relu6": (
 
 
 def _pair(name, value):
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = (value, value)
+    """(int, int) from an int or a pair of ints, each a size_t. 0 is left to the
+    library to refuse, with its own message."""
+    try:
+        value = (_ints.integer(name, value),) * 2
+    except TypeError:
+        pass
     try:
         first, second = value
     except (TypeError, ValueError):
         raise TypeError("%s must be an int or a pair of ints, got %r" % (name, value)) from None
+    pair = []
     for item in (first, second):
-        if isinstance(item, bool) or not isinstance(item, numbers.Integral):
-            raise TypeError("%s must be an int or a pair of ints, got %r" % (name, value))
+        try:
+            item = _ints.integer(name, item)
+        except TypeError:
+            raise TypeError("%s must be an int or a pair of ints, got %r" % (name, value)) from None
         if item < 0:
             raise ValueError("%s must be >= 1, got %r" % (name, value))
-    return int(first), int(second)
+        pair.append(_ints.size(name, item))
+    return tuple(pair)
 
 
 def _clamp(activation):
@@ -51,44 +59,48 @@ class Conv1x1:
     weights: PyTorch (Co, Ci/groups, 1, 1), TensorFlow (1, 1, Ci/groups, Co), or 2-D
     (Ci/groups, Co) for layout="io" / (Co, Ci/groups) for layout="oi". bias: Co values
     or None. stride: int or (sh, sw). activation: None, "relu", "relu6" or a
-    (min, max) clamp. isa: "auto" or a variant name ("scalar", "sse", "avx2",
-    "avx512", "neon"); UnsupportedError if this CPU or build lacks it.
+    (min, max) clamp. isa: "auto" or a variant name in any case ("scalar", "sse",
+    "avx2", "avx512", "neon"); UnsupportedError if this CPU or build lacks it.
     flush_denormals: run with FTZ/DAZ set (the caller's mode is restored after).
+    groups and stride take any integer type (operator.index) but not bool.
+
+    A Conv1x1 owns its packed weights in C: it cannot be copied or pickled (TypeError;
+    build another from the same weights). It may be run from many threads at once;
+    close() (or leaving a `with` block) frees the weights once the runs in flight
+    return, and later calls raise ValueError.
     """
 
     def __init__(self, weights, bias=None, *, layout=None, groups=1, stride=1, activation=None,
                  isa="auto", flush_denormals=False):
         from . import _lib  # the loaded library, shared by the package
         self._lib = _lib
-        self._conv = None
-        if isinstance(groups, bool) or not isinstance(groups, numbers.Integral):
-            raise TypeError("groups must be an int, got %r" % (groups,))
-        if groups < 1:
-            raise ValueError("groups must be >= 1, got %d" % groups)
-        packed, layout_value, ci, co = _weights.normalize(weights, layout, int(groups))
+        self._handle = None
+        groups = _ints.size("groups", groups, minimum=1)
+        packed, layout_value, ci, co = _weights.normalize(weights, layout, groups)
         stride_h, stride_w = _pair("stride", stride)
         output_min, output_max = _clamp(activation)
 
         desc = pw_conv_desc()
-        _lib.pw_conv_desc_init(ctypes.byref(desc), ci, co)
-        desc.groups = int(groups)
+        _lib.pw_conv_desc_init(ctypes.byref(desc), _ints.size("in_channels", ci), _ints.size("out_channels", co))
+        desc.groups = groups
         desc.stride_h, desc.stride_w = stride_h, stride_w
         desc.weight_layout = layout_value
         desc.output_min, desc.output_max = output_min, output_max
-        desc.isa = _isa_value(_lib, isa)
+        desc.isa = _isas.value_of(isa)
         desc.flush_denormals = 1 if flush_denormals else 0
 
         bias_pointer = None
         if bias is not None:
-            bias = np.ascontiguousarray(np.asarray(bias, dtype=np.float32))
-            if bias.shape != (groups * co,):
+            bias = np.asarray(bias, dtype=np.float32)
+            if bias.shape != (groups * co,):  # before ascontiguousarray, which makes a scalar (1,)
                 raise ValueError("bias must have shape (%d,), got %s" % (groups * co, bias.shape))
+            bias = np.ascontiguousarray(bias)
             bias_pointer = bias.ctypes.data
         conv = ctypes.c_void_p()
         status = _lib.pw_conv_create(ctypes.byref(desc), packed.ctypes.data, bias_pointer, ctypes.byref(conv))
         _check(_lib, status)
-        self._conv = conv
-        self.groups = int(groups)
+        self._handle = Handle(conv, _lib.pw_conv_destroy, "Conv1x1")
+        self.groups = groups
         self.in_channels = ci * self.groups    # of the whole input tensor
         self.out_channels = co * self.groups   # of the whole output tensor
         self.stride = (stride_h, stride_w)
@@ -98,9 +110,12 @@ class Conv1x1:
     def info(self):
         """The variant this conv runs and its tiles (pw_conv_info)."""
         info = pw_conv_info()
-        _check(self._lib, self._lib.pw_conv_get_info(self._handle(), ctypes.byref(info)))
-        return ConvInfo(self._lib.pw_isa_name(info.isa).decode(), info.mr, info.nr, info.kc, info.nc,
-                        info.packed_weight_bytes)
+        conv = self._acquire()
+        try:
+            _check(self._lib, self._lib.pw_conv_get_info(conv, ctypes.byref(info)))
+        finally:
+            self._handle.release()
+        return ConvInfo(_isas.name_of(info.isa), info.mr, info.nr, info.kc, info.nc, info.packed_weight_bytes)
 
     @property
     def isa(self):
@@ -119,8 +134,10 @@ class Conv1x1:
         """y = clamp(x * w + bias (+ residual)) on NHWC float32 arrays, returned as `out`
         (allocated when None). x, residual and out may be channel slices of wider arrays;
         residual may be out itself (an in-place add). threads: None or 1 runs on the
-        calling thread, n > 1 on a pool of n threads, 0 on one thread per CPU; the
-        result is the same, bit for bit."""
+        calling thread, n > 1 on a pool of n threads, 0 on one thread per CPU (the
+        implicit pool for the count used last, see pointwise.ThreadPool), or a
+        pointwise.ThreadPool; the result is the same, bit for bit. An empty x (N, H or
+        W of 0) gives an empty result."""
         _arrays.check_float32("x", x)
         if x.ndim not in (3, 4):
             raise ValueError("x must be NHWC (N, H, W, C) or (H, W, C), got shape %s" % (x.shape,))
@@ -140,21 +157,36 @@ class Conv1x1:
                 raise ValueError("residual must have shape %s, got %s" % (expected, residual.shape))
             residual_view, residual_stride = _arrays.readable("residual", residual, rank)
         x_view, x_stride = _arrays.readable("x", x, rank)
-        batch, height, width, _ = x_view.shape
-        pool = _threads.pool_for(self._lib, threads)
-        status = self._lib.pw_conv_run(
-            self._handle(), batch, height, width,
-            x_view.ctypes.data, x_stride, out_view.ctypes.data, out_stride,
-            residual_view.ctypes.data if residual is not None else None,
-            residual_stride if residual is not None else 0, pool)
+        _threads.check(threads)
+        batch, height, width, _ = (_ints.size("x.shape", extent) for extent in x_view.shape)
+        conv = self._acquire()
+        try:
+            if batch * height * width == 0:  # an empty tensor: nothing to read or write
+                return out
+            pool, pool_pointer = _threads.acquire(threads)
+            try:
+                status = self._lib.pw_conv_run(
+                    conv, batch, height, width,
+                    x_view.ctypes.data, _ints.size("x pixel stride", x_stride),
+                    out_view.ctypes.data, _ints.size("out pixel stride", out_stride),
+                    residual_view.ctypes.data if residual is not None else None,
+                    _ints.size("residual pixel stride", residual_stride) if residual is not None else 0,
+                    pool_pointer)
+            finally:
+                _threads.release(pool)
+        finally:
+            self._handle.release()
         _check(self._lib, status)
         return out
 
     def close(self):
-        """Frees the packed weights now rather than when the object is collected."""
-        if self._conv is not None:
-            self._lib.pw_conv_destroy(self._conv)
-            self._conv = None
+        """Frees the packed weights now, or when the last run in flight returns."""
+        if self._handle is not None:
+            self._handle.close()
+
+    @property
+    def closed(self):
+        return self._handle is None or self._handle.closed
 
     def __enter__(self):
         return self
@@ -162,29 +194,23 @@ class Conv1x1:
     def __exit__(self, *exc):
         self.close()
 
-    def __del__(self):
-        if getattr(self, "_conv", None) is not None:
-            self.close()
+    def __reduce_ex__(self, protocol):
+        raise TypeError("a Conv1x1 cannot be copied or pickled: it owns its packed weights in C; "
+                        "build another Conv1x1 from the same weights")
 
     def __repr__(self):
-        state = "isa=%r" % self.isa if self._conv is not None else "closed"
+        state = "closed" if self.closed else "isa=%r" % self.isa
         return "Conv1x1(in_channels=%d, out_channels=%d, groups=%d, stride=%s, %s)" % (
             self.in_channels, self.out_channels, self.groups, self.stride, state)
 
-    def _handle(self):
-        if self._conv is None:
+    def _acquire(self):
+        """The pw_conv*, kept alive until self._handle.release()."""
+        if self._handle is None:
             raise ValueError("this Conv1x1 is closed")
-        return self._conv
+        return self._handle.acquire()
 
 
 def _check(lib, status):
     if status != 0:
         raise error_for(status, lib.pw_last_error().decode(errors="replace"))
 
-
-def _isa_value(lib, name):
-    if not isinstance(name, str):
-        raise TypeError("isa must be a variant name such as 'auto' or 'avx2', got %r" % (name,))
-    value = ctypes.c_int(PW_ISA_AUTO)
-    _check(lib, lib.pw_isa_from_name(name.encode(), ctypes.byref(value)))
-    return value.value

@@ -131,3 +131,10 @@ def test_closed_conv(conv):
 def test_unknown_isa_name():
     with pytest.raises(InvalidArgumentError):
         pointwise.isa_supported("avx1024")
+
+
+@pytest.mark.parametrize("bias, shape", [(1.0, r"\(\)"), (np.float32(2), r"\(\)"), ([[1.0, 2.0, 3.0]], r"\(1, 3\)"),
+                                         ([1.0], r"\(1,\)"), (np.ones((3, 1)), r"\(3, 1\)")])
+def test_bias_shape_message_names_the_shape_given(bias, shape):
+    with pytest.raises(ValueError, match=r"bias must have shape \(3,\), got %s$" % shape):
+        pointwise.Conv1x1(np.ones((4, 3), np.float32), bias)

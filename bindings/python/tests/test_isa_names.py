@@ -1,0 +1,69 @@
+"""Variant names: learned from the library at run time, in any case, "auto" included."""
+
+import ctypes
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pointwise
+from pointwise import _library
+
+HEADER = Path(__file__).resolve().parents[3] / "include/pointwise/pointwise.h"
+
+
+def library_isa_names():
+    """pw_isa_name(0), pw_isa_name(1), ... up to "unknown", asked through ctypes directly."""
+    lib = ctypes.CDLL(pointwise.library_path())
+    lib.pw_isa_name.restype = ctypes.c_char_p
+    lib.pw_isa_name.argtypes = [ctypes.c_int]
+    names = []
+    while lib.pw_isa_name(len(names)) != b"unknown":
+        names.append(lib.pw_isa_name(len(names)).decode())
+    return names
+
+
+def test_binding_names_are_the_librarys():
+    assert ["auto"] + list(pointwise.ISAS) == library_isa_names()
+    for name in pointwise.ISAS:
+        assert pointwise.Conv1x1([[1.0]], isa=name).info.isa == name if pointwise.isa_supported(name) else True
+
+
+def test_binding_names_are_the_headers():
+    enum = re.search(r"typedef enum pw_isa \{(.*?)\} pw_isa;", HEADER.read_text(), re.S).group(1)
+    values = {name.lower(): int(value) for name, value in re.findall(r"PW_ISA_(\w+) = (\d+)", enum)}
+    assert sorted(values, key=values.get) == ["auto"] + list(pointwise.ISAS)
+
+
+def test_names_come_from_the_library_at_run_time():
+    class FutureLibrary:
+        """A library with one more variant than this binding has ever heard of."""
+        names = [b"auto", b"scalar", b"sse", b"avx2", b"avx512", b"neon", b"rvv"]
+
+        def pw_isa_name(self, value):
+            return self.names[value] if 0 <= value < len(self.names) else b"unknown"
+
+    assert _library.isa_names(FutureLibrary()) == ("auto", "scalar", "sse", "avx2", "avx512", "neon", "rvv")
+
+
+@pytest.mark.parametrize("spelling", [str.upper, str.title, str.lower])
+def test_names_in_any_case(spelling):
+    for name in ("auto",) + tuple(pointwise.ISAS):
+        assert pointwise.isa_supported(spelling(name)) == pointwise.isa_supported(name)
+    for name in pointwise.supported_isas() + ["auto"]:
+        conv = pointwise.Conv1x1(np.ones((2, 1), np.float32), isa=spelling(name))
+        assert conv.info.isa == (pointwise.best_isa() if name == "auto" else name)
+
+
+def test_auto_is_supported():
+    assert pointwise.isa_supported("auto")
+    assert pointwise.isa_supported("AUTO")
+
+
+@pytest.mark.parametrize("name", ["scalar\0", "scalar\0avx512", "avx2\0x", "", "auto ", "\udcff"])
+def test_names_are_not_truncated_or_mangled(name):
+    with pytest.raises(ValueError):
+        pointwise.Conv1x1(np.ones((2, 1), np.float32), isa=name)
+    with pytest.raises(ValueError):
+        pointwise.isa_supported(name)
