@@ -33,7 +33,11 @@ def test_binding_names_are_the_librarys():
 def test_binding_names_are_the_headers():
     enum = re.search(r"typedef enum pw_isa \{(.*?)\} pw_isa;", HEADER.read_text(), re.S).group(1)
     values = {name.lower(): int(value) for name, value in re.findall(r"PW_ISA_(\w+) = (\d+)", enum)}
-    assert sorted(values, key=values.get) == ["auto"] + list(pointwise.ISAS)
+    # Every public value, under its own name; the library may have more rows than the
+    # header names (a variant that is not public), never fewer.
+    names = ["auto"] + list(pointwise.ISAS)
+    for name, value in values.items():
+        assert value < len(names) and names[value] == name, (name, value, names)
 
 
 def test_names_come_from_the_library_at_run_time():
