@@ -1,0 +1,184 @@
+// The bf16 microkernel: inputs and weights in bf16, products exact, sums, bias,
+// residual, clamp and output in fp32. Same gemm_tile contract as the fp32 kernels
+// (microkernel.h) except that
+//   - input_rows[m] point to bf16 data (uint16_t, the top half of an fp32) and
+//     input_offset counts bf16 elements; kc may be odd: the last channel of an odd
+//     block is read alone (16 bits), its partner counted as zero;
+//   - per panel of NR output channels the packed block holds, on the first block,
+//     NR fp32 biases, then ceil(kc/2) rows of NR channel pairs (32 bits: channel 2p
+//     in the low half, 2p+1 in the high half; for an odd kc the high half of the last
+//     row is zero); panels are NR*4*(first_block ? 1 : 0) + ceil(kc/2)*NR*4 bytes apart.
+//
+// Written over an ops struct (simd_ops_avx512_bf16.h) providing width, acc_type,
+// pair_type, broadcast_pair, broadcast_single, load_pairs, dot, clamp, load_columns,
+// store_columns. Include ONLY from that ISA's translation unit: everything here is in
+// an anonymous namespace (the ODR trap of STYLE.md).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+
+#include "microkernel.h"
+
+namespace pw {
+namespace {
+
+template <class Ops, size_t M, size_t NV>
+struct bf16_accumulators {
+  typename Ops::acc_type v[M][NV];
+};
+
+// The channel pair `byte_offset` bytes from a row's end (negative; see bf16_rows).
+inline const uint16_t* pair_at(const uint16_t* row_end, ptrdiff_t byte_offset) {
+  return reinterpret_cast<const uint16_t*>(reinterpret_cast<const char*>(row_end) + byte_offset);
+}
+
+// One row of channel pairs for every pixel: acc[m][j] += pair[m] . w[j].
+template <class Ops, size_t M, size_t NV, bool Single>
+inline void dot_pair_row(bf16_accumulators<Ops, M, NV>& acc, const uint16_t* const (&rows_end)[M],
+                         ptrdiff_t byte_offset, const char* w) {
+  typename Ops::pair_type weights[NV];
+#pragma GCC unroll 16
+  for (size_t j = 0; j < NV; ++j) weights[j] = Ops::load_pairs(w + j * Ops::width * 4);
+#pragma GCC unroll 64
+  for (size_t m = 0; m < M; ++m) {
+    const auto x = Single ? Ops::broadcast_single(pair_at(rows_end[m], byte_offset))
+                          : Ops::broadcast_pair(pair_at(rows_end[m], byte_offset));
+#pragma GCC unroll 16
+    for (size_t j = 0; j < NV; ++j) acc.v[m][j] = Ops::dot(acc.v[m][j], x, weights[j]);
+  }
+}
+
+// What every panel of a tile shares.
+struct bf16_block {
+  size_t pair_rows;   // kc / 2 whole pairs (an odd kc adds one single row after them)
+  bool odd;           // kc odd: its last channel is read alone
+  size_t bias_bytes;  // NR * 4 on the first block, else 0
+  bool apply_clamp;
+};
+
+// One M x `columns` block of outputs from the panel at `panel` (rows of PanelNV
+// vectors), computed with NV <= PanelNV vectors per row, columns in
+// ((NV - 1) * width, NV * width]: the padding vectors of a narrow last panel are
+// skipped, not masked.
+template <class Ops, size_t M, size_t NV, size_t PanelNV>
+inline void bf16_panel(const gemm_tile& t, const bf16_block& block, const uint16_t* const (&rows_end)[M], size_t n0,
+                       size_t columns, const char* panel) {
+  using acc_type = typename Ops::acc_type;
+  constexpr size_t width = Ops::width;
+  constexpr size_t row_bytes = PanelNV * width * 4;
+  float* out = t.output + n0;
+  bf16_accumulators<Ops, M, NV> acc;
+  // The residual is read here, before any store, so residual == output works.
+  if (t.first_block) {
+    const float* bias = reinterpret_cast<const float*>(panel);
+#pragma GCC unroll 16
+    for (size_t j = 0; j < NV; ++j) {
+      const acc_type b = Ops::load_columns(bias + j * width, width);
+#pragma GCC unroll 64
+      for (size_t m = 0; m < M; ++m) acc.v[m][j] = b;
+    }
+    if (t.residual != nullptr) {
+      const float* res = t.residual + n0;
+#pragma GCC unroll 64
+      for (size_t m = 0; m < M; ++m) {
+#pragma GCC unroll 16
+        for (size_t j = 0; j < NV; ++j) {
+          const size_t remaining = columns > j * width ? columns - j * width : 0;
+          acc.v[m][j] += Ops::load_columns(res + m * t.residual_stride + j * width, remaining);
+        }
+      }
+    }
+  } else {
+#pragma GCC unroll 64
+    for (size_t m = 0; m < M; ++m) {
+#pragma GCC unroll 16
+      for (size_t j = 0; j < NV; ++j) {
+        const size_t remaining = columns > j * width ? columns - j * width : 0;
+        acc.v[m][j] = Ops::load_columns(out + m * t.output_stride + j * width, remaining);
+      }
+    }
+  }
+
+  // The rows' ends sit past the last whole pair and the loop runs a negative byte
+  // offset up to zero: M row pointers, one offset and the weight pointer stay in
+  // general-purpose registers.
+  const char* w = panel + block.bias_bytes;
+  for (ptrdiff_t offset = -static_cast<ptrdiff_t>(block.pair_rows * 4); offset != 0; offset += 4, w += row_bytes)
+    dot_pair_row<Ops, M, NV, false>(acc, rows_end, offset, w);
+  if (block.odd) dot_pair_row<Ops, M, NV, true>(acc, rows_end, 0, w);
+
+  if (block.apply_clamp) {
+    const acc_type lo = Ops::splat(t.output_min), hi = Ops::splat(t.output_max);
+#pragma GCC unroll 64
+    for (size_t m = 0; m < M; ++m) {
+#pragma GCC unroll 16
+      for (size_t j = 0; j < NV; ++j) acc.v[m][j] = Ops::clamp(acc.v[m][j], lo, hi);
+    }
+  }
+#pragma GCC unroll 64
+  for (size_t m = 0; m < M; ++m) {
+#pragma GCC unroll 16
+    for (size_t j = 0; j < NV; ++j) {
+      const size_t remaining = columns > j * width ? columns - j * width : 0;
+      Ops::store_columns(out + m * t.output_stride + j * width, acc.v[m][j], remaining);
+    }
+  }
+}
+
+// A last panel whose columns fit in fewer than PanelNV vectors, with exactly the
+// vectors it needs (one instantiation per count 1..PanelNV-1).
+template <class Ops, size_t M, size_t PanelNV, size_t... Fewer>
+inline void bf16_narrow_panel(const gemm_tile& t, const bf16_block& block, const uint16_t* const (&rows_end)[M],
+                              size_t n0, size_t columns, const char* panel, std::index_sequence<Fewer...>) {
+  const size_t vectors = (columns + Ops::width - 1) / Ops::width;
+  ((vectors == Fewer + 1 ? bf16_panel<Ops, M, Fewer + 1, PanelNV>(t, block, rows_end, n0, columns, panel) : void()),
+   ...);
+}
+
+// An M x nc block of outputs, nc walked NR = NV vectors at a time.
+template <class Ops, size_t M, size_t NV>
+void bf16_rows(const gemm_tile& t) {
+  constexpr size_t nr = NV * Ops::width;
+  bf16_block block;
+  block.pair_rows = t.kc / 2;
+  block.odd = (t.kc & 1) != 0;
+  block.bias_bytes = t.first_block ? nr * 4 : 0;
+  block.apply_clamp = t.last_block && (t.output_min > -INFINITY || t.output_max < INFINITY);
+  const size_t panel_bytes = block.bias_bytes + (block.pair_rows + (block.odd ? 1 : 0)) * nr * 4;
+
+  const uint16_t* rows_end[M];
+#pragma GCC unroll 64
+  for (size_t m = 0; m < M; ++m)
+    rows_end[m] = reinterpret_cast<const uint16_t*>(t.input_rows[m]) + t.input_offset + 2 * block.pair_rows;
+
+  const char* panel = reinterpret_cast<const char*>(t.weights);
+  for (size_t n0 = 0; n0 < t.nc; n0 += nr, panel += panel_bytes) {
+    const size_t columns = t.nc - n0 < nr ? t.nc - n0 : nr;
+    if constexpr (NV > 1) {
+      if (columns <= nr - Ops::width) {
+        bf16_narrow_panel<Ops, M, NV>(t, block, rows_end, n0, columns, panel, std::make_index_sequence<NV - 1>());
+        continue;
+      }
+    }
+    bf16_panel<Ops, M, NV, NV>(t, block, rows_end, n0, columns, panel);
+  }
+}
+
+template <class Ops, size_t NV, size_t... M>
+inline void bf16_dispatch_rows(const gemm_tile& t, std::index_sequence<M...>) {
+  // One fully unrolled kernel per row count: a tail of pixels costs only its rows.
+  static constexpr gemm_kernel_fn by_rows[] = {&bf16_rows<Ops, M + 1, NV>...};
+  by_rows[t.mr - 1](t);
+}
+
+// The microkernel entry point: t.mr in 1..MR.
+template <class Ops, size_t MR, size_t NV>
+void gemm_bf16(const gemm_tile& t) {
+  bf16_dispatch_rows<Ops, NV>(t, std::make_index_sequence<MR>());
+}
+
+}  // namespace
+}  // namespace pw

@@ -1,0 +1,66 @@
+// AVX512_BF16 operations of the bf16 microkernel (gemm_microkernel_bf16.h): a vector
+// holds 16 fp32 outputs, or 16 bf16 channel pairs (32 bits each: channel 2p in the
+// low half, 2p+1 in the high half, the order vdpbf16ps reads).
+// Include only from a translation unit compiled with -mavx512bf16 (plus F/BW/VL).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace pw {
+namespace {
+
+struct avx512_bf16_ops {
+  using acc_type = __m512;
+  using pair_type = __m512i;
+  static constexpr size_t width = 16;
+
+  static __m512 splat(float x) { return _mm512_set1_ps(x); }
+
+  // Channels 2p and 2p+1 of one pixel in every lane; GCC folds it into the
+  // vdpbf16ps memory operand ({1to16}) or a vpbroadcastd.
+  static __m512i broadcast_pair(const uint16_t* p) {
+    int32_t pair;
+    std::memcpy(&pair, p, sizeof pair);
+    return _mm512_set1_epi32(pair);
+  }
+  // The last channel of an odd block alone, its partner zero: reads 16 bits only (the
+  // element after it may sit on a page the process cannot read, and may be NaN).
+  static __m512i broadcast_single(const uint16_t* p) { return _mm512_set1_epi32(static_cast<int32_t>(*p)); }
+
+  static __m512i load_pairs(const char* p) { return _mm512_loadu_si512(p); }
+
+  // acc + x.low * w.low + x.high * w.high per lane; products exact, sums fp32.
+  static __m512 dot(__m512 acc, __m512i x, __m512i w) { return _mm512_dpbf16_ps(acc, (__m512bh)x, (__m512bh)w); }
+
+  // max(lo, x): vmaxps returns its second operand when either is NaN, so NaN stays
+  // NaN. Merge-masked with a full mask: GCC 12's unmasked forms trip
+  // -Wmaybe-uninitialized on their _mm512_undefined_ps().
+  static __m512 clamp(__m512 x, __m512 lo, __m512 hi) {
+    const __m512 above_lo = _mm512_mask_max_ps(x, 0xFFFF, lo, x);
+    return _mm512_mask_min_ps(above_lo, 0xFFFF, hi, above_lo);
+  }
+
+  static __mmask16 tail_mask(size_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
+
+  // `remaining` floats from p: a whole vector, a masked part (masked-off lanes are not
+  // read, so no fault past the end), or zero.
+  static __m512 load_columns(const float* p, size_t remaining) {
+    if (remaining >= width) return _mm512_loadu_ps(p);
+    if (remaining == 0) return _mm512_setzero_ps();
+    return _mm512_maskz_loadu_ps(tail_mask(remaining), p);
+  }
+  static void store_columns(float* p, __m512 x, size_t remaining) {
+    if (remaining >= width) {
+      _mm512_storeu_ps(p, x);
+    } else if (remaining != 0) {
+      _mm512_mask_storeu_ps(p, tail_mask(remaining), x);
+    }
+  }
+};
+
+}  // namespace
+}  // namespace pw
