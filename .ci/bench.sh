@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib.sh
-need_packages "${BASE_PACKAGES[@]}" libdnnl-dev libxnnpack-dev libopenblas-dev python3-matplotlib
+# libdnnl-dev only recommends ocl-icd-opencl-dev, but its CMake package needs OpenCL.
+need_packages "${BASE_PACKAGES[@]}" libdnnl-dev ocl-icd-opencl-dev libxnnpack-dev libopenblas-dev python3-matplotlib
 
 start=$(date +%s)
 build=${BENCH_BUILD_DIR:-build/bench}
