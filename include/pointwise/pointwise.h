@@ -122,7 +122,15 @@ PW_API const char* pw_isa_name(pw_isa isa);   /* "auto", "scalar", "sse", "avx2"
 PW_API pw_status pw_isa_from_name(const char* name, pw_isa* isa);
 
 /* A pool of threads-1 workers plus the calling thread (pthreadpool).
-   threads 0: one per online CPU. NULL when out of memory. */
+   threads 0: one per CPU this process may run on (its affinity mask).
+   NULL when out of memory or when the threads cannot all be started (a thread or
+   address-space limit): the workers are first started and stopped once as a
+   check, because pthreadpool itself would wait forever for a thread that failed to
+   start. The check cannot see another thread of the process taking the last
+   resources between it and the pool's own start.
+   Workers wait for the next run by spinning a while, which saves the wake-up on
+   back-to-back runs; a pool with more threads than CPUs lets them sleep at once
+   instead, so that waiting workers do not take the CPUs of the ones still computing. */
 PW_API pw_threadpool* pw_threadpool_create(size_t threads);
 
 /* A pool that runs on the host's own threads (OpenMP, TBB, a runtime's pool):
