@@ -1,5 +1,6 @@
-// pw_conv_run at the edges of its contract, on every variant: empty tensors and
-// buffers shared by channel slices (DenseNet).
+// pw_conv_run at the edges of its contract, on every variant: empty tensors, buffers
+// shared by channel slices (DenseNet), pixel strides of their own on runs split into
+// many tiles over several threads, and the clamp's boundary values.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -118,6 +119,98 @@ TEST_P(RunContract, ChannelSlicesThatShareAChannelAreRefusedSayingWhich) {
   EXPECT_NE(std::strstr(pw_last_error(), "output pixel 0 channel 0 is residual pixel 0 channel 4"), nullptr)
       << pw_last_error();
   EXPECT_EQ(std::memcmp(buffer.data(), before.data(), buffer.size() * sizeof(float)), 0) << "a refused run wrote";
+}
+
+// Layers that the planner splits into many pixel tiles (and channel tiles),
+// each buffer with its own pixel stride, run on 1, 2 and 3 threads: a tile's
+// offset computed with another buffer's stride lands on the wrong pixels.
+TEST_P(RunContract, EveryBufferKeepsItsOwnPixelStrideOnManyTilesAndThreads) {
+  struct strides {
+    size_t input, output, residual;
+  };
+  const strides cases[] = {
+      {0, 0, 130},     // only the residual padded
+      {0, 100, 0},     // only the output padded (the residual dense, narrower)
+      {0, 100, 70},    // residual padded less than the output
+      {90, 0, 0},      // only the input padded
+      {90, 100, 0},    // input and output
+      {75, 100, 130},  // all three, all different
+  };
+  pw_threadpool* pools[] = {nullptr, pw_threadpool_create(2), pw_threadpool_create(3)};
+  for (const strides& st : cases)
+    for (pw_threadpool* pool : pools) {
+      for (size_t groups : {1, 2}) {
+        conv_shape s;
+        s.groups = groups;
+        s.in_channels = 64 / groups;
+        s.out_channels = 64 / groups;
+        s.height = 23;
+        s.width = 29;
+        s.input_stride = st.input;
+        s.output_stride = st.output;
+        s.residual_stride = st.residual;
+        run_options options;
+        options.pool = pool;
+        SCOPED_TRACE(s.describe() + ", " + std::to_string(pw_threadpool_threads(pool)) + " thread(s)");
+        EXPECT_EQ(check_conv(isa(), s, true, true, 91, options), "");
+        s.stride_h = s.stride_w = 2;  // strided input pixels too
+        EXPECT_EQ(check_conv(isa(), s, true, true, 92, options), "");
+      }
+    }
+  for (pw_threadpool* pool : pools) pw_threadpool_destroy(pool);
+}
+
+TEST_P(RunContract, PixelStrideEqualToTheChannelsIsDense) {
+  conv_shape s;
+  s.in_channels = 19;
+  s.out_channels = 23;
+  s.height = 9;
+  s.width = 11;
+  s.input_stride = 19;
+  s.output_stride = 23;
+  s.residual_stride = 23;
+  pw_threadpool* pool = pw_threadpool_create(2);
+  run_options options;
+  options.pool = pool;
+  EXPECT_EQ(check_conv(isa(), s, true, true, 93, options), "");
+  pw_threadpool_destroy(pool);
+}
+
+TEST_P(RunContract, ClampBoundsThatMeetGiveThatValue) {
+  // output_min == output_max is allowed (only min > max is not): every finite
+  // result becomes the bound; NaN still propagates.
+  const float bounds[][2] = {{0.5f, 0.5f}, {0.0f, 0.0f}, {-INFINITY, -INFINITY}, {INFINITY, INFINITY}};
+  for (const auto& bound : bounds) {
+    conv_shape s;
+    s.in_channels = 13;
+    s.out_channels = 37;
+    s.height = 5;
+    s.width = 7;
+    s.output_min = bound[0];
+    s.output_max = bound[1];
+    SCOPED_TRACE(s.describe());
+    EXPECT_EQ(check_conv(isa(), s, true, true, 94), "");
+    const conv_data d = make_conv_data(s, true, true, 95);
+    const run_result r = run_conv(isa(), s, d);
+    ASSERT_EQ(r.status, PW_OK) << r.error;
+    for (size_t i = 0; i < r.output.size(); ++i)
+      ASSERT_TRUE(r.output[i] == bound[0]) << "element " << i << " is " << r.output[i];
+  }
+}
+
+TEST_P(RunContract, ClampWithOneInfiniteBound) {
+  const float bounds[][2] = {{-INFINITY, 0.25f}, {-0.25f, INFINITY}, {-INFINITY, INFINITY}};
+  for (const auto& bound : bounds) {
+    conv_shape s;
+    s.in_channels = 21;
+    s.out_channels = 18;
+    s.height = 6;
+    s.width = 6;
+    s.output_min = bound[0];
+    s.output_max = bound[1];
+    SCOPED_TRACE(s.describe());
+    EXPECT_EQ(check_conv(isa(), s, true, true, 96), "");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, RunContract, ::testing::ValuesIn(all_variant_isas()),
