@@ -1,6 +1,4 @@
 // The small C API functions: version, status and ISA names, ISA queries, errors.
-#include <cstring>
-
 #include "dispatch.h"
 #include "enum_value.h"
 #include "errors.h"
@@ -9,6 +7,18 @@
 #define PW_STRINGIFY(x) PW_STRINGIFY_(x)
 
 using namespace pw;
+
+namespace {
+
+// ASCII only, whatever the C locale: ISA names are ASCII.
+bool equal_ignoring_case(const char* a, const char* b) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  for (; *a != '\0' && *b != '\0'; ++a, ++b)
+    if (lower(*a) != lower(*b)) return false;
+  return *a == *b;
+}
+
+}  // namespace
 
 extern "C" {
 
@@ -45,7 +55,7 @@ pw_status pw_isa_from_name(const char* name, pw_isa* isa) {
   if (name == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "name is NULL");
   if (isa == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "isa is NULL");
   for (int value = PW_ISA_AUTO; value <= PW_ISA_NEON; ++value) {
-    if (std::strcmp(name, pw_isa_name(static_cast<pw_isa>(value))) == 0) {
+    if (equal_ignoring_case(name, pw_isa_name(static_cast<pw_isa>(value)))) {
       *isa = static_cast<pw_isa>(value);
       return PW_OK;
     }

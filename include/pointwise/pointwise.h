@@ -130,7 +130,7 @@ PW_API pw_isa pw_best_isa(void);              /* what PW_ISA_AUTO picks here (PO
 PW_API int pw_isa_supported(pw_isa isa);      /* 1: built in and runnable on this CPU */
 PW_API const char* pw_isa_name(pw_isa isa);   /* "auto", "scalar", "sse", "avx2", "avx512",
                                                  "neon"; "unknown" out of range */
-PW_API pw_status pw_isa_from_name(const char* name, pw_isa* isa);
+PW_API pw_status pw_isa_from_name(const char* name, pw_isa* isa); /* any case: "AVX2", "Avx512" */
 
 /* A pool of threads-1 workers plus the calling thread (pthreadpool).
    threads 0: one per CPU this process may run on (its affinity mask).
