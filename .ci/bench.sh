@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib.sh
-need_packages "${BASE_PACKAGES[@]}" libdnnl-dev libxnnpack-dev libopenblas-dev python3-matplotlib
+# libdnnl-dev only recommends ocl-icd-opencl-dev, but its CMake package needs OpenCL.
+need_packages "${BASE_PACKAGES[@]}" libdnnl-dev ocl-icd-opencl-dev libxnnpack-dev libopenblas-dev python3-matplotlib
 
 start=$(date +%s)
 build=${BENCH_BUILD_DIR:-build/bench}
@@ -38,6 +39,11 @@ echo "== running the benchmark (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, P
   --benchmark_repetitions="${BENCH_REPETITIONS:-3}" \
   --benchmark_out=out/bench.json --benchmark_out_format=json \
   >out/bench.console.txt 2>&1 || { tail -20 out/bench.console.txt; exit 1; }
+if grep -q "Failed to match any benchmarks" out/bench.console.txt; then
+  echo "BENCH_FILTER='${BENCH_FILTER:-}' matches no row; rows are <suite>/<layer>/<variant>/threads:<T>, suites:" \
+    "$("$build/bench/pointwise_bench" --benchmark_list_tests | cut -d/ -f1 | sort -u | tr '\n' ' ')"
+  exit 1
+fi
 grep -E "^(peer|pointwise) " out/bench.console.txt || true
 echo "== benchmark ran in $(( $(date +%s) - start )) s so far"
 /usr/bin/python3 bench/report.py out/bench.json --png out/bench.png | tee out/bench.txt

@@ -1,6 +1,4 @@
 // The small C API functions: version, status and ISA names, ISA queries, errors.
-#include <cstring>
-
 #include "dispatch.h"
 #include "enum_value.h"
 #include "errors.h"

@@ -6,6 +6,7 @@
 #include "conv.h"
 #include "denormals.h"
 #include "errors.h"
+#include "tensor_overlap.h"
 #include "threadpool.h"
 
 namespace pw {
@@ -14,8 +15,6 @@ namespace {
 struct byte_range {
   uintptr_t begin, end;  // [begin, end)
 };
-
-bool ranges_overlap(byte_range a, byte_range b) { return a.begin < b.end && b.begin < a.end; }
 
 // The bytes from `base` to one past the last of `pixels` pixels, `stride` floats
 // apart, of which the last uses `channels` floats.
@@ -137,11 +136,6 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
                                  size_t output_pixel_stride, const float* residual,
                                  size_t residual_pixel_stride, pw_threadpool* threadpool) {
   if (conv == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "conv is NULL");
-  if (batch == 0) return fail(PW_ERROR_INVALID_ARGUMENT, "batch is 0; must be >= 1");
-  if (height == 0) return fail(PW_ERROR_INVALID_ARGUMENT, "height is 0; must be >= 1");
-  if (width == 0) return fail(PW_ERROR_INVALID_ARGUMENT, "width is 0; must be >= 1");
-  if (input == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "input is NULL");
-  if (output == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "output is NULL");
 
   const size_t in_channels = conv->groups * conv->in_channels;  // products checked at create
   const size_t out_channels = conv->groups * conv->out_channels;
@@ -158,6 +152,10 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "residual_pixel_stride is %zu; must be 0 or >= groups * out_channels (%zu)", residual_pixel_stride,
                 out_channels);
+  // An empty tensor (as in NumPy, PyTorch, XNNPACK, oneDNN): nothing to read or write.
+  if (batch == 0 || height == 0 || width == 0) return PW_OK;
+  if (input == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "input is NULL");
+  if (output == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "output is NULL");
 
   const size_t out_height = (height - 1) / conv->stride_h + 1;
   const size_t out_width = (width - 1) / conv->stride_w + 1;
@@ -179,17 +177,26 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "the residual (%zu pixels, residual_pixel_stride %zu) overflows the address space", pixels,
                 residual_stride);
-  if (ranges_overlap(input_range, output_range))
-    return fail(PW_ERROR_INVALID_ARGUMENT, "output (%p) overlaps input (%p)", static_cast<void*>(output),
-                static_cast<const void*>(input));
+  const tensor_layout input_layout{input, input_pixels, input_stride, in_channels};
+  const tensor_layout output_layout{output, pixels, output_stride, out_channels};
+  shared_element shared{};
+  if (tensors_share_element(output_layout, input_layout, &shared))
+    return fail(PW_ERROR_INVALID_ARGUMENT,
+                "output (%p) overlaps input (%p): output pixel %zu channel %zu is input pixel %zu channel %zu",
+                static_cast<void*>(output), static_cast<const void*>(input), shared.a_pixel, shared.a_channel,
+                shared.b_pixel, shared.b_channel);
   if (residual == output) {
     if (residual_stride != output_stride)
       return fail(PW_ERROR_INVALID_ARGUMENT,
                   "residual is output (in place) but residual_pixel_stride (%zu) differs from output_pixel_stride (%zu)",
                   residual_stride, output_stride);
-  } else if (residual != nullptr && ranges_overlap(residual_range, output_range)) {
-    return fail(PW_ERROR_INVALID_ARGUMENT, "residual (%p) overlaps output (%p) without being the same pointer",
-                static_cast<const void*>(residual), static_cast<void*>(output));
+  } else if (residual != nullptr &&
+             tensors_share_element(output_layout, {residual, pixels, residual_stride, out_channels}, &shared)) {
+    return fail(PW_ERROR_INVALID_ARGUMENT,
+                "residual (%p) overlaps output (%p) without being the same pointer: output pixel %zu channel %zu is "
+                "residual pixel %zu channel %zu",
+                static_cast<const void*>(residual), static_cast<void*>(output), shared.a_pixel, shared.a_channel,
+                shared.b_pixel, shared.b_channel);
   }
 
   const microkernel& kernel = *conv->variant->kernel;

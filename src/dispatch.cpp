@@ -1,6 +1,5 @@
 #include "dispatch.h"
 
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,9 +29,11 @@ const char* const g_isa_override = [] {
   return (value != nullptr && value[0] != '\0') ? value : nullptr;
 }();
 
+// ASCII only, whatever the C locale: ISA names are ASCII.
 bool equal_ignoring_case(const char* a, const char* b) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
   for (; *a != '\0' && *b != '\0'; ++a, ++b)
-    if (std::tolower(static_cast<unsigned char>(*a)) != std::tolower(static_cast<unsigned char>(*b))) return false;
+    if (lower(*a) != lower(*b)) return false;
   return *a == *b;
 }
 

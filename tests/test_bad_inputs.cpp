@@ -213,22 +213,27 @@ std::vector<bad_case> bad_cases() {
          a.output = nullptr;
          return W::run(a);
        }},
-      {"ZeroBatch", PW_ERROR_INVALID_ARGUMENT, parts({"batch", "0"}),
+      // pw_conv_run: an empty run still needs a conv and pixel strides that fit its channels.
+      {"EmptyRunNullConv", PW_ERROR_INVALID_ARGUMENT, parts({"conv", "NULL"}),
        [](W& w) {
          auto a = w.args();
+         a.conv = nullptr;
          a.batch = 0;
          return W::run(a);
        }},
-      {"ZeroHeight", PW_ERROR_INVALID_ARGUMENT, parts({"height", "0"}),
+      {"EmptyRunInputPixelStrideBelowChannels", PW_ERROR_INVALID_ARGUMENT, parts({"input_pixel_stride", "3", "(4)"}),
        [](W& w) {
          auto a = w.args();
          a.height = 0;
+         a.input_stride = kCi - 1;
          return W::run(a);
        }},
-      {"ZeroWidth", PW_ERROR_INVALID_ARGUMENT, parts({"width", "0"}),
+      {"EmptyRunOutputPixelStrideBelowChannels", PW_ERROR_INVALID_ARGUMENT,
+       parts({"output_pixel_stride", "2", "(3)"}),
        [](W& w) {
          auto a = w.args();
          a.width = 0;
+         a.output_stride = kCo - 1;
          return W::run(a);
        }},
       // pw_conv_run: pixel strides smaller than the channels.
@@ -293,7 +298,8 @@ std::vector<bad_case> bad_cases() {
       {"OutputOverlapsInput", PW_ERROR_INVALID_ARGUMENT,
        [](W& w) {
          return std::vector<std::string>{"output (" + pointer_text(w.output() + 5) + ")",
-                                         "input (" + pointer_text(w.output()) + ")", "overlaps"};
+                                         "input (" + pointer_text(w.output()) + ")", "overlaps",
+                                         "output pixel 0 channel 0 is input pixel 1 channel 1"};
        },
        [](W& w) {
          auto a = w.args();
@@ -305,7 +311,7 @@ std::vector<bad_case> bad_cases() {
        [](W& w) {
          return std::vector<std::string>{"output (" + pointer_text(w.output() + 32) + ")",
                                          "input (" + pointer_text(w.output() + 32 - (kPixels * kCi - 1)) + ")",
-                                         "overlaps"};
+                                         "overlaps", "output pixel 0 channel 0 is input pixel 5 channel 3"};
        },
        [](W& w) {
          auto a = w.args();
@@ -316,7 +322,8 @@ std::vector<bad_case> bad_cases() {
       {"ResidualOverlapsOutputNotSamePointer", PW_ERROR_INVALID_ARGUMENT,
        [](W& w) {
          return std::vector<std::string>{"residual (" + pointer_text(w.output() + 1) + ")",
-                                         "output (" + pointer_text(w.output()) + ")", "overlaps"};
+                                         "output (" + pointer_text(w.output()) + ")", "overlaps",
+                                         "output pixel 0 channel 1 is residual pixel 0 channel 0"};
        },
        [](W& w) {
          auto a = w.args();
@@ -347,10 +354,10 @@ std::vector<bad_case> bad_cases() {
          EXPECT_EQ(isa, PW_ISA_SCALAR) << "a failed lookup must leave *isa alone";
          return status;
        }},
-      {"IsaFromNameWithTrailingSpace", PW_ERROR_INVALID_ARGUMENT, parts({"name", "\"avx2 \""}),
+      {"IsaFromNameWithTrailingSpace", PW_ERROR_INVALID_ARGUMENT, parts({"name", "\"AVX2 \""}),
        [](W&) {
          pw_isa isa;
-         return pw_isa_from_name("avx2 ", &isa);
+         return pw_isa_from_name("AVX2 ", &isa);
        }},
       {"IsaFromEmptyName", PW_ERROR_INVALID_ARGUMENT, parts({"name", "\"\""}),
        [](W&) {

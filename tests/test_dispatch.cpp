@@ -103,11 +103,19 @@ TEST(Dispatch, IsaNamesRoundTripInAnyCase) {
     ASSERT_EQ(pw_isa_from_name(upper.c_str(), &parsed), PW_OK) << upper;
     EXPECT_EQ(parsed, v.isa);
   }
-  pw_isa parsed = PW_ISA_SCALAR;
-  EXPECT_EQ(pw_isa_from_name("Auto", &parsed), PW_OK);
-  EXPECT_EQ(parsed, PW_ISA_AUTO);
-  EXPECT_EQ(pw_isa_from_name("avx2x", &parsed), PW_ERROR_INVALID_ARGUMENT);
-  EXPECT_NE(std::strstr(pw_last_error(), "avx2x"), nullptr);
+  // Any case, as users type them (POINTWISE_ISA=AVX2, isa="Avx512").
+  const std::pair<const char*, pw_isa> spellings[] = {
+      {"AVX2", PW_ISA_AVX2}, {"Avx512", PW_ISA_AVX512}, {"SCALAR", PW_ISA_SCALAR}, {"sSe", PW_ISA_SSE},
+      {"NEON", PW_ISA_NEON}, {"Auto", PW_ISA_AUTO}};
+  for (const auto& spelling : spellings) {
+    pw_isa parsed = PW_ISA_SCALAR;
+    EXPECT_EQ(pw_isa_from_name(spelling.first, &parsed), PW_OK) << spelling.first;
+    EXPECT_EQ(parsed, spelling.second) << spelling.first;
+  }
+  pw_isa parsed;
+  EXPECT_EQ(pw_isa_from_name("AVX", &parsed), PW_ERROR_INVALID_ARGUMENT) << "a prefix is not a name";
+  EXPECT_EQ(pw_isa_from_name("avx22", &parsed), PW_ERROR_INVALID_ARGUMENT) << "nor is a longer word";
+  EXPECT_NE(std::strstr(pw_last_error(), "avx22"), nullptr);
   EXPECT_STREQ(pw_isa_name(static_cast<pw_isa>(42)), "unknown");
 }
 

@@ -3,6 +3,7 @@
 # and a count of the tests each variant ran or skipped.
 set -euo pipefail
 source .ci/lib.sh
+need_packages "${BASE_PACKAGES[@]}"
 build=build/native
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="-Werror" -DCMAKE_C_FLAGS="-Werror" >/dev/null
 cmake --build "$build" -j"$JOBS"

@@ -5,7 +5,7 @@
 # build, then runs the Python binding's tests against the installed package.
 set -euo pipefail
 source .ci/lib.sh
-need_packages python3 python3-numpy python3-pytest pkg-config binutils cmake build-essential
+need_packages "${BASE_PACKAGES[@]}" python3 python3-numpy python3-pytest binutils
 PYTHON=/usr/bin/python3   # Debian's, with python3-numpy (not whatever python3 is first on PATH)
 
 work=$(mktemp -d)

@@ -15,7 +15,7 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   $sudo dpkg --add-architecture arm64
   $sudo apt-get update -q >/dev/null
 fi
-need_packages g++-aarch64-linux-gnu qemu-user libcpu-features-dev:arm64 libgtest-dev:arm64 \
+need_packages cmake make g++-aarch64-linux-gnu qemu-user libcpu-features-dev:arm64 libgtest-dev:arm64 \
               libbenchmark-dev:arm64 libxsimd-dev:arm64
 
 # libpthreadpool-dev is not multi-arch (its arm64 package would replace the amd64

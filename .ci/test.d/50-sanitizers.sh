@@ -10,7 +10,7 @@
 # build); POINTWISE_SANITIZER_STEPS picks steps (default "asan tsan valgrind").
 set -euo pipefail
 source .ci/lib.sh
-need_packages valgrind
+need_packages "${BASE_PACKAGES[@]}" valgrind
 prefix=${POINTWISE_SANITIZER_BUILD_PREFIX:-build}
 steps=" ${POINTWISE_SANITIZER_STEPS:-asan tsan valgrind} "
 stage_start=$(date +%s)

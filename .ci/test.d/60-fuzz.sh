@@ -10,7 +10,7 @@
 # POINTWISE_FUZZ_BUILD_DIR overrides the build directory (default build/fuzz).
 set -euo pipefail
 source .ci/lib.sh
-need_packages clang libclang-rt-14-dev
+need_packages "${BASE_PACKAGES[@]}" clang libclang-rt-14-dev
 build=${POINTWISE_FUZZ_BUILD_DIR:-build/fuzz}
 seconds=${POINTWISE_FUZZ_SECONDS:-120}
 stage_start=$(date +%s)

@@ -39,7 +39,7 @@ extern "C" {
 
 typedef enum pw_status {
   PW_OK = 0,
-  PW_ERROR_INVALID_ARGUMENT = 1, /* a null pointer, a zero size, a stride too small, min > max, ... */
+  PW_ERROR_INVALID_ARGUMENT = 1, /* a null pointer, a zero channel count, a stride too small, min > max, ... */
   PW_ERROR_UNSUPPORTED = 2,      /* the requested ISA is not built in or not runnable on this CPU */
   PW_ERROR_OUT_OF_MEMORY = 3
 } pw_status;
@@ -84,9 +84,20 @@ PW_API pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights,
                                 const float* bias, pw_conv** conv);
 
 /* Runs the convolution on batch x height x width input pixels.
+   Empty tensors: batch, height or width 0 returns PW_OK and reads and writes
+   nothing; input, output and residual may then be NULL. conv must still be valid
+   and the pixel strides must still fit the channels (they do not depend on the
+   size), so code that passes an empty batch does not first fail on a full one.
    Pixel strides are in floats; 0 means dense (G*Ci for the input, G*Co for the
    output and residual). residual may be NULL (none) or equal to output (in-place
-   add); any other overlap between output and input or residual is rejected.
+   add, same pixel stride). Otherwise the output must share no element (no byte of
+   a float it writes) with the input or the residual; elements, not address ranges,
+   decide: disjoint channel ranges of the same pixels in one buffer are fine
+   (DenseNet writes a layer's output into the channels after its input), and a
+   refusal names one colliding pair ("output pixel P channel C is input pixel Q
+   channel D", pixels counted over the whole batch). Every input pixel counts, also
+   those a stride > 1 skips. Equal pixel strides are decided in constant time,
+   different ones by a walk over the pixels in the common address range.
    Memory contract: reads only the input and residual elements the formula uses
    (never past the last channel of the last pixel, never the channels between
    G*Ci and input_pixel_stride), writes only the output elements it computes (the
@@ -119,10 +130,18 @@ PW_API pw_isa pw_best_isa(void);              /* what PW_ISA_AUTO picks here (PO
 PW_API int pw_isa_supported(pw_isa isa);      /* 1: built in and runnable on this CPU */
 PW_API const char* pw_isa_name(pw_isa isa);   /* "auto", "scalar", "sse", "avx2", "avx512",
                                                  "neon"; "unknown" out of range */
-PW_API pw_status pw_isa_from_name(const char* name, pw_isa* isa);
+PW_API pw_status pw_isa_from_name(const char* name, pw_isa* isa); /* any case: "AVX2", "Avx512" */
 
 /* A pool of threads-1 workers plus the calling thread (pthreadpool).
-   threads 0: one per online CPU. NULL when out of memory. */
+   threads 0: one per CPU this process may run on (its affinity mask).
+   NULL when out of memory or when the threads cannot all be started (a thread or
+   address-space limit): the workers are first started and stopped once as a
+   check, because pthreadpool itself would wait forever for a thread that failed to
+   start. The check cannot see another thread of the process taking the last
+   resources between it and the pool's own start.
+   Workers wait for the next run by spinning a while, which saves the wake-up on
+   back-to-back runs; a pool with more threads than CPUs lets them sleep at once
+   instead, so that waiting workers do not take the CPUs of the ones still computing. */
 PW_API pw_threadpool* pw_threadpool_create(size_t threads);
 
 /* A pool that runs on the host's own threads (OpenMP, TBB, a runtime's pool):

@@ -6,13 +6,21 @@
 //
 //   pointwise-info [--in Ci --out Co --height H --width W [--batch N] [--stride S]
 //                   [--groups G] [--threads T]]
+//
+// Users point it at their own layer sizes: every input gets a result (exit 0) or a
+// message saying what is wrong (exit 1 for a layer, 2 for the command line), never a
+// signal or an uncaught exception.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "checked_math.h"
 #include "cpu_info.h"
 #include "dispatch.h"
 #include "planner.h"
@@ -26,11 +34,12 @@ namespace {
 
 struct layer_args {
   size_t in = 0, out = 0, height = 0, width = 0, batch = 1, stride = 1, groups = 1, threads = 1;
-  bool given() const { return in != 0 || out != 0 || height != 0 || width != 0; }
+  bool any_option = false;  // a layer option was given
+  bool given() const { return any_option; }
 };
 
-void usage(const char* program) {
-  std::fprintf(stderr,
+void usage(std::FILE* to, const char* program) {
+  std::fprintf(to,
                "usage: %s [--in Ci --out Co --height H --width W [--batch N] [--stride S] [--groups G] "
                "[--threads T]]\n"
                "  without a layer: the CPU, its caches and the variants; with one: also the tiles.\n"
@@ -38,15 +47,29 @@ void usage(const char* program) {
                program);
 }
 
-bool parse_size(const char* text, size_t* value) {
+// A decimal size from 0 to SIZE_MAX: digits only (no sign, no space), and a value
+// that does not fit is an error rather than clamped.
+bool parse_size(const char* option, const char* text, size_t* value) {
+  bool digits = text[0] != '\0';
+  for (const char* c = text; *c != '\0'; ++c) digits = digits && *c >= '0' && *c <= '9';
+  if (!digits) {
+    std::fprintf(stderr, "%s needs a non-negative decimal integer, got \"%.40s\"\n", option, text);
+    return false;
+  }
+  errno = 0;
   char* end = nullptr;
   const unsigned long long parsed = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0' || text[0] == '-') return false;
+  if (errno == ERANGE || parsed > SIZE_MAX) {
+    std::fprintf(stderr, "%s %.40s is larger than the largest size, %zu\n", option, text, SIZE_MAX);
+    return false;
+  }
   *value = static_cast<size_t>(parsed);
   return true;
 }
 
-bool parse_args(int argc, char** argv, layer_args* args) {
+enum class parse_result { ok, help, bad };
+
+parse_result parse_args(int argc, char** argv, layer_args* args) {
   struct option_slot {
     const char* name;
     size_t* value;
@@ -54,29 +77,65 @@ bool parse_args(int argc, char** argv, layer_args* args) {
                  {"--width", &args->width},   {"--batch", &args->batch},   {"--stride", &args->stride},
                  {"--groups", &args->groups}, {"--threads", &args->threads}};
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return false;
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return parse_result::help;
     bool known = false;
     for (const option_slot& option : options) {
       if (std::strcmp(argv[i], option.name) != 0) continue;
       known = true;
-      if (i + 1 >= argc || !parse_size(argv[i + 1], option.value)) {
-        std::fprintf(stderr, "%s needs a non-negative integer\n", option.name);
-        return false;
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", option.name);
+        return parse_result::bad;
       }
+      if (!parse_size(option.name, argv[i + 1], option.value)) return parse_result::bad;
+      args->any_option = true;
       ++i;
+      break;
     }
     if (!known) {
-      std::fprintf(stderr, "unknown argument: %s\n", argv[i]);
-      return false;
+      std::fprintf(stderr, "unknown argument: %.80s\n", argv[i]);
+      return parse_result::bad;
     }
   }
   if (args->given() && (args->in == 0 || args->out == 0 || args->height == 0 || args->width == 0 ||
                         args->batch == 0 || args->stride == 0 || args->groups == 0)) {
     std::fprintf(stderr, "a layer needs --in, --out, --height and --width (and sizes >= 1)\n");
-    return false;
+    return parse_result::bad;
   }
+  return parse_result::ok;
+}
+
+// The layer's sizes in floats and bytes, each product checked: a layer whose
+// tensors do not fit the address space is refused with the product that overflows.
+struct layer_sizes {
+  size_t out_h, out_w, pixels, weight_floats;
+};
+
+bool size_layer(const layer_args& a, layer_sizes* sizes) {
+  sizes->out_h = (a.height - 1) / a.stride + 1;
+  sizes->out_w = (a.width - 1) / a.stride + 1;
+  size_t dense_in = 0, dense_out = 0, in_pixels = 0, floats = 0, bytes = 0;
+  auto overflows = [](const char* what) {
+    std::fprintf(stderr, "the layer's %s overflows the address space (size_t): no machine can hold it\n", what);
+    return false;
+  };
+  if (!pw::checked_mul(a.groups, a.in, &dense_in) || !pw::checked_mul(a.groups, a.out, &dense_out))
+    return overflows("channel count (groups x in or groups x out)");
+  if (!pw::checked_mul(dense_in, a.out, &sizes->weight_floats) ||
+      !pw::checked_mul(sizes->weight_floats, sizeof(float), &bytes))
+    return overflows("weights (groups x in x out floats)");
+  if (!pw::checked_mul(a.batch, a.height, &in_pixels) || !pw::checked_mul(in_pixels, a.width, &in_pixels) ||
+      !pw::checked_mul(in_pixels, dense_in, &floats) || !pw::checked_mul(floats, sizeof(float), &bytes))
+    return overflows("input (batch x height x width x groups x in floats)");
+  if (!pw::checked_mul(a.batch, sizes->out_h, &sizes->pixels) ||
+      !pw::checked_mul(sizes->pixels, sizes->out_w, &sizes->pixels) ||
+      !pw::checked_mul(sizes->pixels, dense_out, &floats) || !pw::checked_mul(floats, sizeof(float), &bytes))
+    return overflows("output (batch x out height x out width x groups x out floats)");
   return true;
 }
+
+// Weights this large are planned, not allocated: a real conv would copy and pack
+// them (twice the memory), only to read its tiles back.
+constexpr size_t kMaxWeightBytesToCreate = size_t{1} << 30;
 
 const char* yes_no(bool value) { return value ? "yes" : "no"; }
 
@@ -135,65 +194,101 @@ void print_variants() {
     std::printf("PW_ISA_AUTO picks: %s (best runnable; POINTWISE_ISA unset)\n", pw_isa_name(best));
 }
 
-// The tiles of one variant: kc/nc from a real conv (what create packs), the run's
-// split from the planner for this pixel count and thread count.
-void print_tiles(pw_isa isa, const layer_args& args, size_t threads, const char* note) {
-  pw_conv_desc desc;
-  pw_conv_desc_init(&desc, args.in, args.out);
-  desc.groups = args.groups;
-  desc.stride_h = desc.stride_w = args.stride;
-  desc.isa = isa;
-  std::vector<float> weights(args.groups * args.in * args.out, 0.0f);
-  pw_conv* conv = nullptr;
-  if (pw_conv_create(&desc, weights.data(), nullptr, &conv) != PW_OK) {
-    std::printf("  %-12s cannot create: %s\n", pw_isa_name(isa), pw_last_error());
-    return;
+// The tiles of one variant: kc/nc from a real conv made from `weights` (what create
+// packs) or, when weights is nullptr, from the planner alone; the run's split from
+// the planner for this pixel count and thread count. False when create fails.
+bool print_tiles(pw_isa isa, const layer_args& args, const layer_sizes& sizes, const float* weights,
+                 size_t threads, const char* note) {
+  pw_conv_info info{};
+  if (weights != nullptr) {
+    pw_conv_desc desc;
+    pw_conv_desc_init(&desc, args.in, args.out);
+    desc.groups = args.groups;
+    desc.stride_h = desc.stride_w = args.stride;
+    desc.isa = isa;
+    pw_conv* conv = nullptr;
+    if (pw_conv_create(&desc, weights, nullptr, &conv) != PW_OK) {
+      std::printf("  %-12s cannot create: %s\n", pw_isa_name(isa), pw_last_error());
+      return false;
+    }
+    pw_conv_get_info(conv, &info);
+    pw_conv_destroy(conv);
+  } else {
+    const pw_isa chosen = isa == PW_ISA_AUTO ? pw_best_isa() : isa;
+    const pw::variant* v = pw::find_built_variant(chosen);
+    const pw::channel_plan planned = pw::plan_channels(args.in, args.out, v->kernel->mr, v->kernel->nr,
+                                                       pw::host_cache_sizes(), v->kernel->l1_bytes_per_input_channel);
+    info = {chosen, v->kernel->mr, v->kernel->nr, planned.kc, planned.nc, 0};
   }
-  pw_conv_info info;
-  pw_conv_get_info(conv, &info);
-  pw_conv_destroy(conv);
   const pw::variant* v = pw::find_built_variant(info.isa);
-  const size_t out_h = (args.height - 1) / args.stride + 1, out_w = (args.width - 1) / args.stride + 1;
-  const size_t pixels = args.batch * out_h * out_w;
+  const size_t pixels = sizes.pixels;
   const pw::channel_plan channels{info.kc, info.nc};
   const pw::run_plan run = pw::plan_run(pixels, args.groups, args.out, channels, info.mr, info.nr, threads,
                                         pw::host_cache_sizes());
   const pw::channel_plan planned = pw::plan_channels(args.in, args.out, v->kernel->mr, v->kernel->nr,
                                                      pw::host_cache_sizes(), v->kernel->l1_bytes_per_input_channel);
+  const std::string packed =
+      weights != nullptr ? "packed weights " + std::to_string(info.packed_weight_bytes / 1024) + " KiB" : "not created";
   std::printf("  %-12s mr %2zu  nr %2zu  kc %5zu  nc %5zu  pixel tile %5zu  channel tile %5zu  tiles %zu x %zu "
-              "(pixels x channels) x %zu group(s) = %zu tasks  packed weights %zu KiB%s%s\n",
+              "(pixels x channels) x %zu group(s) = %zu tasks  %s%s%s\n",
               pw_isa_name(info.isa), info.mr, info.nr, info.kc, info.nc, run.pixel_tile, run.channel_tile,
-              run.pixel_tiles, run.channel_tiles, args.groups, pw::task_count(run, args.groups),
-              info.packed_weight_bytes / 1024, note,
+              run.pixel_tiles, run.channel_tiles, args.groups, pw::task_count(run, args.groups), packed.c_str(), note,
               (planned.kc != info.kc || planned.nc != info.nc) ? "  (differs from plan_channels!)" : "");
+  return true;
 }
 
-void print_layer(const layer_args& args) {
+// False when the layer cannot be planned or created; the reason is printed.
+bool print_layer(const layer_args& args) {
+  layer_sizes sizes;
+  if (!size_layer(args, &sizes)) return false;
   const size_t threads = args.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : args.threads;
-  const size_t out_h = (args.height - 1) / args.stride + 1, out_w = (args.width - 1) / args.stride + 1;
-  const double flops = 2.0 * args.batch * out_h * out_w * args.groups * args.in * args.out;
+  const double flops = 2.0 * static_cast<double>(sizes.pixels) * static_cast<double>(args.groups) *
+                       static_cast<double>(args.in) * static_cast<double>(args.out);
   std::printf("layer: batch %zu, %zux%zu, %zu group(s) of %zu -> %zu channels, stride %zu: output %zux%zu, "
               "%zu pixels, %.3f GFLOP per run, %zu thread(s)\n",
-              args.batch, args.height, args.width, args.groups, args.in, args.out, args.stride, out_h, out_w,
-              args.batch * out_h * out_w, flops * 1e-9, threads);
-  std::printf("tiles per runnable variant:\n");
+              args.batch, args.height, args.width, args.groups, args.in, args.out, args.stride, sizes.out_h,
+              sizes.out_w, sizes.pixels, flops * 1e-9, threads);
+  std::vector<float> weights;
+  if (sizes.weight_floats * sizeof(float) <= kMaxWeightBytesToCreate) {
+    try {
+      weights.assign(sizes.weight_floats, 0.0f);
+    } catch (const std::bad_alloc&) {
+      weights.clear();
+    }
+  }
+  const float* real = weights.empty() ? nullptr : weights.data();
+  if (real == nullptr)
+    std::printf("tiles per runnable variant (from the planner: the %zu MiB of weights are not allocated):\n",
+                sizes.weight_floats / (1024 * 1024 / sizeof(float)));
+  else
+    std::printf("tiles per runnable variant:\n");
+  bool created = true;
   for (pw_isa isa : all_variant_isas())
-    if (pw_isa_supported(isa)) print_tiles(isa, args, threads, "");
-  if (pw_best_isa() != PW_ISA_AUTO) print_tiles(PW_ISA_AUTO, args, threads, "  <- PW_ISA_AUTO");
+    if (pw_isa_supported(isa)) created = print_tiles(isa, args, sizes, real, threads, "") && created;
+  if (pw_best_isa() != PW_ISA_AUTO)
+    created = print_tiles(PW_ISA_AUTO, args, sizes, real, threads, "  <- PW_ISA_AUTO") && created;
+  return created;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  layer_args args;
-  if (!parse_args(argc, argv, &args)) {
-    usage(argv[0]);
-    return 2;
+  try {
+    layer_args args;
+    switch (parse_args(argc, argv, &args)) {
+      case parse_result::help: usage(stdout, argv[0]); return 0;
+      case parse_result::bad: usage(stderr, argv[0]); return 2;
+      case parse_result::ok: break;
+    }
+    std::printf("pointwise %s\n", pw_version());
+    print_cpu();
+    print_caches();
+    print_variants();
+    if (args.given() && !print_layer(args)) return 1;
+    return 0;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "pointwise-info: %s\n", e.what());
+    return 1;
   }
-  std::printf("pointwise %s\n", pw_version());
-  print_cpu();
-  print_caches();
-  print_variants();
-  if (args.given()) print_layer(args);
-  return 0;
 }

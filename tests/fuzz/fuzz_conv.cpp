@@ -295,8 +295,10 @@ std::string check_variant(pw_isa isa, const layer& l, const buffers& b, const pw
       break;
     case bad_argument::output_overlaps_input: input = output + output_floats - 1; break;
     case bad_argument::residual_overlaps_output:
-      if (output_floats > 1) residual = output + 1;
-      else bad_run = false;  // a one-float output overlaps nothing but itself
+      // The residual's first element is the output's second channel; with one output
+      // channel, output + 1 is padding or the next pixel, which may be legitimately disjoint.
+      if (s.dense_out() > 1) residual = output + 1;
+      else bad_run = false;
       break;
     case bad_argument::in_place_stride_differs:
       residual = output;

@@ -1,0 +1,220 @@
+// pw_conv_run at the edges of its contract, on every variant: empty tensors, buffers
+// shared by channel slices (DenseNet), pixel strides of their own on runs split into
+// many tiles over several threads, and the clamp's boundary values.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "conv_harness.h"
+
+namespace pw_test {
+namespace {
+
+class RunContract : public ::testing::TestWithParam<pw_isa> {
+ protected:
+  void SetUp() override { PW_SKIP_UNLESS_SUPPORTED(GetParam()); }
+  pw_isa isa() const { return GetParam(); }
+};
+
+struct conv_holder {
+  pw_conv* conv = nullptr;
+  conv_holder(pw_isa isa, size_t ci, size_t co, uint32_t seed) {
+    pw_conv_desc desc;
+    pw_conv_desc_init(&desc, ci, co);
+    desc.isa = isa;
+    const std::vector<float> weights = random_floats(ci * co, seed), bias = random_floats(co, seed + 1);
+    EXPECT_EQ(pw_conv_create(&desc, weights.data(), bias.data(), &conv), PW_OK) << pw_last_error();
+  }
+  ~conv_holder() { pw_conv_destroy(conv); }
+};
+
+TEST_P(RunContract, EmptyTensorsRunAndTouchNothing) {
+  conv_holder c(isa(), 5, 7, 1);
+  ASSERT_NE(c.conv, nullptr);
+  pw_threadpool* pool = pw_threadpool_create(3);
+  ASSERT_NE(pool, nullptr);
+  const size_t sizes[][3] = {{0, 4, 4}, {2, 0, 4}, {2, 4, 0}, {0, 0, 0}};
+  for (const auto& size : sizes) {
+    SCOPED_TRACE(std::to_string(size[0]) + "x" + std::to_string(size[1]) + "x" + std::to_string(size[2]));
+    // Pointers may be NULL.
+    EXPECT_EQ(pw_conv_run(c.conv, size[0], size[1], size[2], nullptr, 0, nullptr, 0, nullptr, 0, nullptr), PW_OK)
+        << pw_last_error();
+    EXPECT_EQ(pw_conv_run(c.conv, size[0], size[1], size[2], nullptr, 0, nullptr, 0, nullptr, 0, pool), PW_OK);
+    // Real buffers (even overlapping ones, since no element is used) stay
+    // untouched.
+    std::vector<float> buffer(64, kSentinel);
+    EXPECT_EQ(
+        pw_conv_run(c.conv, size[0], size[1], size[2], buffer.data(), 9, buffer.data() + 1, 0, buffer.data(), 0, pool),
+        PW_OK);
+    for (float v : buffer) EXPECT_TRUE(is_sentinel(v));
+  }
+  pw_threadpool_destroy(pool);
+}
+
+// One buffer of `total` floats a pixel: the input in channels [0, ci), and the
+// run writes channels [out_first, out_first + co), reading a residual from
+// [res_first, res_first + co) when res_first is not 0. Returns the buffer.
+std::vector<float> run_in_one_buffer(const pw_conv* conv, size_t h, size_t w, size_t co, size_t total, size_t out_first,
+                                     size_t res_first, pw_threadpool* pool, pw_status* status) {
+  std::vector<float> buffer = random_floats(h * w * total, 77);
+  for (size_t p = 0; p < h * w; ++p)
+    for (size_t ch = out_first; ch < out_first + co; ++ch) buffer[p * total + ch] = kSentinel;
+  *status = pw_conv_run(conv, 1, h, w, buffer.data(), total, buffer.data() + out_first, total,
+                        res_first != 0 ? buffer.data() + res_first : nullptr, total, pool);
+  return buffer;
+}
+
+TEST_P(RunContract, ChannelSlicesOfOneBufferAsInputResidualAndOutput) {
+  // DenseNet: a layer reads channels [0, 40) of every pixel and writes [40, 72)
+  // of the same pixels; 28x28 with several threads runs many tiles.
+  const size_t h = 28, w = 28, ci = 40, co = 32;
+  conv_holder c(isa(), ci, co, 3);
+  ASSERT_NE(c.conv, nullptr);
+  for (size_t threads : {1, 3}) {
+    SCOPED_TRACE(std::to_string(threads) + " thread(s)");
+    pw_threadpool* pool = threads > 1 ? pw_threadpool_create(threads) : nullptr;
+    for (size_t res_first : {size_t{0}, ci}) {
+      const size_t out_first = res_first != 0 ? ci + co : ci, total = out_first + co + 3;
+      pw_status status;
+      const std::vector<float> shared = run_in_one_buffer(c.conv, h, w, co, total, out_first, res_first, pool, &status);
+      ASSERT_EQ(status, PW_OK) << pw_last_error();
+      // The same run from separate buffers gives the same bits; everything but
+      // the output's channels is as it was.
+      const std::vector<float> original = random_floats(h * w * total, 77);
+      std::vector<float> separate_output(h * w * co, kSentinel);
+      ASSERT_EQ(pw_conv_run(c.conv, 1, h, w, original.data(), total, separate_output.data(), 0,
+                            res_first != 0 ? original.data() + res_first : nullptr, total, pool),
+                PW_OK);
+      for (size_t p = 0; p < h * w; ++p)
+        for (size_t ch = 0; ch < total; ++ch) {
+          const bool output = ch >= out_first && ch < out_first + co;
+          const float expected = output ? separate_output[p * co + ch - out_first] : original[p * total + ch];
+          ASSERT_EQ(std::memcmp(&shared[p * total + ch], &expected, 4), 0) << "pixel " << p << " channel " << ch;
+        }
+    }
+    pw_threadpool_destroy(pool);
+  }
+}
+
+TEST_P(RunContract, ChannelSlicesThatShareAChannelAreRefusedSayingWhich) {
+  const size_t h = 3, w = 4, ci = 8, co = 5, total = 16;
+  conv_holder c(isa(), ci, co, 5);
+  ASSERT_NE(c.conv, nullptr);
+  pw_status status;
+  // The output starts on the input's last channel.
+  std::vector<float> buffer = run_in_one_buffer(c.conv, h, w, co, total, ci - 1, 0, nullptr, &status);
+  EXPECT_EQ(status, PW_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::strstr(pw_last_error(), "output pixel 0 channel 0 is input pixel 0 channel 7"), nullptr)
+      << pw_last_error();
+  // The residual's last channel is the output's first.
+  const size_t wide = ci + 2 * co;
+  const std::vector<float> before = random_floats(h * w * wide, 78);
+  buffer = before;
+  EXPECT_EQ(pw_conv_run(c.conv, 1, h, w, buffer.data(), wide, buffer.data() + ci + co - 1, wide, buffer.data() + ci,
+                        wide, nullptr),
+            PW_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::strstr(pw_last_error(), "output pixel 0 channel 0 is residual pixel 0 channel 4"), nullptr)
+      << pw_last_error();
+  EXPECT_EQ(std::memcmp(buffer.data(), before.data(), buffer.size() * sizeof(float)), 0) << "a refused run wrote";
+}
+
+// Layers that the planner splits into many pixel tiles (and channel tiles),
+// each buffer with its own pixel stride, run on 1, 2 and 3 threads: a tile's
+// offset computed with another buffer's stride lands on the wrong pixels.
+TEST_P(RunContract, EveryBufferKeepsItsOwnPixelStrideOnManyTilesAndThreads) {
+  struct strides {
+    size_t input, output, residual;
+  };
+  const strides cases[] = {
+      {0, 0, 130},     // only the residual padded
+      {0, 100, 0},     // only the output padded (the residual dense, narrower)
+      {0, 100, 70},    // residual padded less than the output
+      {90, 0, 0},      // only the input padded
+      {90, 100, 0},    // input and output
+      {75, 100, 130},  // all three, all different
+  };
+  pw_threadpool* pools[] = {nullptr, pw_threadpool_create(2), pw_threadpool_create(3)};
+  for (const strides& st : cases)
+    for (pw_threadpool* pool : pools) {
+      for (size_t groups : {1, 2}) {
+        conv_shape s;
+        s.groups = groups;
+        s.in_channels = 64 / groups;
+        s.out_channels = 64 / groups;
+        s.height = 23;
+        s.width = 29;
+        s.input_stride = st.input;
+        s.output_stride = st.output;
+        s.residual_stride = st.residual;
+        run_options options;
+        options.pool = pool;
+        SCOPED_TRACE(s.describe() + ", " + std::to_string(pw_threadpool_threads(pool)) + " thread(s)");
+        EXPECT_EQ(check_conv(isa(), s, true, true, 91, options), "");
+        s.stride_h = s.stride_w = 2;  // strided input pixels too
+        EXPECT_EQ(check_conv(isa(), s, true, true, 92, options), "");
+      }
+    }
+  for (pw_threadpool* pool : pools) pw_threadpool_destroy(pool);
+}
+
+TEST_P(RunContract, PixelStrideEqualToTheChannelsIsDense) {
+  conv_shape s;
+  s.in_channels = 19;
+  s.out_channels = 23;
+  s.height = 9;
+  s.width = 11;
+  s.input_stride = 19;
+  s.output_stride = 23;
+  s.residual_stride = 23;
+  pw_threadpool* pool = pw_threadpool_create(2);
+  run_options options;
+  options.pool = pool;
+  EXPECT_EQ(check_conv(isa(), s, true, true, 93, options), "");
+  pw_threadpool_destroy(pool);
+}
+
+TEST_P(RunContract, ClampBoundsThatMeetGiveThatValue) {
+  // output_min == output_max is allowed (only min > max is not): every finite
+  // result becomes the bound; NaN still propagates.
+  const float bounds[][2] = {{0.5f, 0.5f}, {0.0f, 0.0f}, {-INFINITY, -INFINITY}, {INFINITY, INFINITY}};
+  for (const auto& bound : bounds) {
+    conv_shape s;
+    s.in_channels = 13;
+    s.out_channels = 37;
+    s.height = 5;
+    s.width = 7;
+    s.output_min = bound[0];
+    s.output_max = bound[1];
+    SCOPED_TRACE(s.describe());
+    EXPECT_EQ(check_conv(isa(), s, true, true, 94), "");
+    const conv_data d = make_conv_data(s, true, true, 95);
+    const run_result r = run_conv(isa(), s, d);
+    ASSERT_EQ(r.status, PW_OK) << r.error;
+    for (size_t i = 0; i < r.output.size(); ++i)
+      ASSERT_TRUE(r.output[i] == bound[0]) << "element " << i << " is " << r.output[i];
+  }
+}
+
+TEST_P(RunContract, ClampWithOneInfiniteBound) {
+  const float bounds[][2] = {{-INFINITY, 0.25f}, {-0.25f, INFINITY}, {-INFINITY, INFINITY}};
+  for (const auto& bound : bounds) {
+    conv_shape s;
+    s.in_channels = 21;
+    s.out_channels = 18;
+    s.height = 6;
+    s.width = 6;
+    s.output_min = bound[0];
+    s.output_max = bound[1];
+    SCOPED_TRACE(s.describe());
+    EXPECT_EQ(check_conv(isa(), s, true, true, 96), "");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Variants, RunContract, ::testing::ValuesIn(all_variant_isas()),
+                         [](const ::testing::TestParamInfo<pw_isa>& info) { return isa_param_name(info.param); });
+
+}  // namespace
+}  // namespace pw_test
