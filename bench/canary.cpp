@@ -20,12 +20,14 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-#define PW_VARIANT(value, name, arch, peak, requirement) \
+#define PW_VARIANT(value, name, arch, peak, requirement, auto_for_bf16) \
   PW_IF_BUILT_##name({#peak, &peak##_peak_loop, static_cast<pw_isa>(value)},)
+#define PW_RESERVED(value, name)
 const peak_loop kRowLoops[] = {
 #include "variants.def"
 };
 #undef PW_VARIANT
+#undef PW_RESERVED
 
 // Runs task(context, i) for i < threads, one call per thread (the caller runs i = 0).
 // Plain threads made for each call and joined at once: a thread pool's workers spin

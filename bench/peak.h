@@ -24,9 +24,11 @@ struct peak_loop {
   pw_isa variant;
 };
 
-#define PW_VARIANT(value, name, arch, peak, requirement) \
+#define PW_VARIANT(value, name, arch, peak, requirement, auto_for_bf16) \
   PW_IF_BUILT_##name(double peak##_peak_loop(uint64_t iterations);)
+#define PW_RESERVED(value, name)
 #include "variants.def"
 #undef PW_VARIANT
+#undef PW_RESERVED
 
 }  // namespace pw_bench

@@ -1,5 +1,6 @@
 // The AVX512_BF16 variant: vdpbf16ps on bf16 channel pairs. Compiled with
 // -mavx512f -mavx512bw -mavx512vl -mavx512bf16 -mavx2 -mfma only.
+#include "bf16.h"
 #include "gemm_microkernel_bf16.h"
 #include "simd_ops_avx512_bf16.h"
 
@@ -17,10 +18,8 @@ constexpr size_t kAvx512Bf16NR = 32;
 
 }  // namespace
 
-// Declared here until microkernel.h lists it (a namespace-scope const without an
-// extern declaration would have internal linkage).
-extern const microkernel avx512_bf16_microkernel;
 const microkernel avx512_bf16_microkernel = {
-    kAvx512Bf16MR, kAvx512Bf16NR, &gemm_bf16<avx512_bf16_ops, kAvx512Bf16MR, kAvx512Bf16NR / avx512_bf16_ops::width>};
+    kAvx512Bf16MR,      kAvx512Bf16NR,         &gemm_bf16<avx512_bf16_ops, kAvx512Bf16MR, kAvx512Bf16NR / avx512_bf16_ops::width>,
+    &bf16_pair_layout, element_type::bf16, &this_unit_conversions};
 
 }  // namespace pw

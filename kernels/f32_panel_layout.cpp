@@ -1,9 +1,11 @@
 // The fp32 panel layout that every fp32 kernel reads (see f32_panel_layout in
 // microkernel.h): per block of kc input channels, panels of NR output channels, the
-// first block's panels opening with their NR biases.
+// first block's panels opening with their NR biases; for bf16 math the weights are
+// rounded to bf16 (and kept as fp32).
 #include <algorithm>
 #include <cstring>
 
+#include "bf16.h"
 #include "microkernel.h"
 
 namespace pw {
@@ -48,8 +50,8 @@ void pack_group(const packing_shape& s, const group_weights& source, void* packe
         const size_t i = k0 + k;
         for (size_t n = 0; n < width; ++n) {
           const size_t o = n0 + n;
-          panel[k * nr + n] =
-              source.layout == PW_WEIGHTS_IO ? source.weights[i * co + o] : source.weights[o * ci + i];
+          const float w = source.layout == PW_WEIGHTS_IO ? source.weights[i * co + o] : source.weights[o * ci + i];
+          panel[k * nr + n] = s.round_to_bf16 ? round_to_bf16(w) : w;
         }
       }
     }

@@ -29,7 +29,7 @@
 //      of the vector width; MR*NR/width accumulators plus NR/width weight vectors must
 //      fit the register file) and define
 //        const microkernel <name>_microkernel = {MR, NR, &gemm<Arch, MR, NR / width>,
-//                                                &f32_panel_layout};
+//            &f32_panel_layout, element_type::f32, &this_unit_conversions};
 //   3. One row in kernels/variants.def, one flags line in cmake/PointwiseIsa.cmake
 //      (docs/architecture.md walks through it).
 #pragma once
@@ -40,6 +40,7 @@
 #include <utility>
 #include <xsimd/xsimd.hpp>
 
+#include "bf16.h"
 #include "microkernel.h"
 
 namespace pw {
@@ -278,7 +279,7 @@ void gemm_rows_in_place(const gemm_tile& t) {
   const float* rows_end[M];
   const ptrdiff_t kc_bytes = static_cast<ptrdiff_t>(t.kc * sizeof(float));
 #pragma GCC unroll 64
-  for (size_t m = 0; m < M; ++m) rows_end[m] = t.input_rows[m] + t.input_offset + t.kc;
+  for (size_t m = 0; m < M; ++m) rows_end[m] = static_cast<const float*>(t.input_rows[m]) + t.input_offset + t.kc;
 
   walk_panels<Arch, M, NV>(t, channel_run{0, t.kc}, [&](auto& acc, const float* w) {
     constexpr size_t used = vectors_of<decltype(acc)>;
@@ -313,7 +314,7 @@ void gemm_rows_spread(const gemm_tile& t) {
     for (size_t k = 0; k < count; ++k) {
 #pragma GCC unroll 64
       for (size_t m = 0; m < M; ++m)
-        ops::broadcast(t.input_rows[m] + t.input_offset + begin + k).store_aligned(spread + (k * M + m) * width);
+        ops::broadcast(static_cast<const float*>(t.input_rows[m]) + t.input_offset + begin + k).store_aligned(spread + (k * M + m) * width);
     }
     walk_panels<Arch, M, NV>(t, channel_run{begin, count}, [&](auto& acc, const float* w) {
       constexpr size_t used = vectors_of<decltype(acc)>;

@@ -10,6 +10,12 @@
 
 namespace pw {
 
+// The element type of a kernel's input rows.
+enum class element_type : unsigned char {
+  f32,   // fp32 kernels: they do fp32 math, and bf16 math on rows the tile loop rounded
+  bf16,  // native bf16 kernels: bf16 math only, on bf16 rows
+};
+
 // One call computes an mr x nc block of outputs: mr pixels (1..MR) and nc output
 // channels (any count; the kernel walks its packed panels NR channels at a time and
 // stores the last partial panel without writing past column nc).
@@ -17,8 +23,11 @@ struct gemm_tile {
   size_t mr;                       // pixels in this tile, 1..MR
   size_t nc;                       // output channels in this call
   size_t kc;                       // input channels in this block
-  const float* const* input_rows;  // mr pointers to the pixels' first channel of this group
-  size_t input_offset;             // the block's first input channel: row m reads input_rows[m][input_offset + k]
+  const void* const* input_rows;   // mr pointers to the pixels' first channel of this group,
+                                   // elements of the kernel's input_type
+  size_t input_offset;             // the block's first input channel: row m reads element
+                                   // input_offset + k of input_rows[m]; a bf16 kernel reads
+                                   // no element past input_offset + kc - 1, even for odd kc
   const void* weights;             // the tile's first panel of this block, in the kernel's weight_layout
   float* output;                   // row 0, column 0 of the tile
   size_t output_stride;            // floats between output pixels
@@ -36,6 +45,7 @@ struct packing_shape {
   size_t in_channels, out_channels;  // per group
   size_t nr;                         // the kernel's panel width
   size_t kc;                         // input channels per block (the last may be shorter)
+  bool round_to_bf16;                // bf16 math: weights rounded to nearest even bf16
 };
 
 // One group's weights as the caller gave them.
@@ -63,11 +73,27 @@ struct weight_layout {
 // layer's last output channel are zero (kernels/f32_panel_layout.cpp).
 extern const weight_layout f32_panel_layout;
 
+// bf16 channel pairs (what vdpbf16ps and BFDOT read): per block and panel of NR output
+// channels, on the first block NR fp32 biases, then ceil(kc/2) rows of NR pairs of 32
+// bits, channel 2p in the low half and 2p+1 in the high half (zero past an odd kc);
+// weights always rounded to bf16 (kernels/bf16_pair_layout.cpp).
+extern const weight_layout bf16_pair_layout;
+
+// Conversions over n contiguous elements, compiled with the variant's own flags
+// (kernels/bf16.h); the tile loop converts rows and outputs through them.
+struct element_conversions {
+  void (*round_f32)(const void* in, void* out, size_t n);   // fp32 -> fp32 rounded to bf16
+  void (*widen_bf16)(const void* in, void* out, size_t n);  // bf16 -> fp32 (exact)
+  void (*narrow_f32)(const void* in, void* out, size_t n);  // fp32 -> bf16, nearest even
+};
+
 struct microkernel {
   size_t mr;  // register tile: pixels
   size_t nr;  // register tile: output channels (the panel width of its layout)
   gemm_kernel_fn gemm;
   const weight_layout* layout;
+  element_type input_type;                  // f32 kernels do both maths, bf16 kernels bf16 only
+  const element_conversions* conversions;
   // For a kernel that copies its inputs (SSE spreads each input into a full vector):
   // the L1 bytes it keeps per input channel of a block, the mr input floats plus the
   // copy; the planner fits them in 40% of L1. 0: the kernel reads its mr rows in
@@ -77,8 +103,11 @@ struct microkernel {
 
 // One constant-initialised object per variant built, `<name>_microkernel` in
 // kernels/<name>.cpp (no static constructor runs on a CPU that lacks the ISA).
-#define PW_VARIANT(value, name, arch, peak, requirement) PW_IF_BUILT_##name(extern const microkernel name##_microkernel;)
+#define PW_VARIANT(value, name, arch, peak, requirement, auto_for_bf16) \
+  PW_IF_BUILT_##name(extern const microkernel name##_microkernel;)
+#define PW_RESERVED(value, name)
 #include "variants.def"
 #undef PW_VARIANT
+#undef PW_RESERVED
 
 }  // namespace pw

@@ -8,8 +8,7 @@
 // Armv8.2 + BF16 and nothing more.
 //
 // The tile contract is gemm_tile (microkernel.h) with the bf16 changes of the bf16
-// kernel contract: input_rows[m] point to bf16 bits (uint16_t, passed through the
-// `const float*` pointer type until the tile gets its own bf16 field), input_offset
+// kernel contract: input_rows[m] point to bf16 bits (uint16_t), input_offset
 // counts bf16 elements, and the packed weights of one block, per panel of NR output
 // channels, are
 //   first block:  NR fp32 biases, then ceil(kc/2) rows of NR channel pairs
@@ -52,12 +51,10 @@
 #include <cstring>
 #include <utility>
 
+#include "bf16.h"
 #include "microkernel.h"
 
 namespace pw {
-
-extern const microkernel neon_bf16_microkernel;
-
 namespace {
 
 constexpr size_t kNeonBf16MR = 10;
@@ -271,6 +268,7 @@ void gemm_bf16(const gemm_tile& t) { gemm_bf16_dispatch_rows(t, std::make_index_
 
 }  // namespace
 
-const microkernel neon_bf16_microkernel = {kNeonBf16MR, kNeonBf16NR, &gemm_bf16};
+const microkernel neon_bf16_microkernel = {kNeonBf16MR,       kNeonBf16NR,          &gemm_bf16, &bf16_pair_layout,
+                                           element_type::bf16, &this_unit_conversions};
 
 }  // namespace pw

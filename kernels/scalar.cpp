@@ -1,6 +1,7 @@
 // The portable variant: plain C++ over the same packed panels and tile contract as
 // the SIMD kernels, so it is the baseline they are tested against and the fallback
 // on CPUs without a SIMD variant.
+#include "bf16.h"
 #include "microkernel.h"
 
 namespace pw {
@@ -36,7 +37,7 @@ void gemm_scalar_4x8(const gemm_tile& t) {
     }
     for (size_t k = 0; k < t.kc; ++k) {
       for (size_t m = 0; m < t.mr; ++m) {
-        const float a = t.input_rows[m][t.input_offset + k];
+        const float a = static_cast<const float*>(t.input_rows[m])[t.input_offset + k];
         for (size_t n = 0; n < kScalarNR; ++n) acc[m][n] += a * w[n];
       }
       w += kScalarNR;
@@ -51,6 +52,7 @@ void gemm_scalar_4x8(const gemm_tile& t) {
 
 }  // namespace
 
-const microkernel scalar_microkernel = {kScalarMR, kScalarNR, gemm_scalar_4x8, &f32_panel_layout};
+const microkernel scalar_microkernel = {kScalarMR, kScalarNR, gemm_scalar_4x8, &f32_panel_layout,
+                                        element_type::f32, &this_unit_conversions};
 
 }  // namespace pw

@@ -13,6 +13,8 @@ struct pw_conv {
   size_t stride_h, stride_w;
   float output_min, output_max;
   bool flush_denormals;
+  pw_datatype input_type, output_type;
+  pw_math math;
   const pw::variant* variant;
   pw::channel_plan channels;
   pw::packing_shape packing;       // what the variant's weight_layout packed
@@ -20,3 +22,36 @@ struct pw_conv {
   size_t packed_bytes;             // what the layout wrote: groups * its group_bytes
   unsigned char* packed_weights;   // 64-byte aligned, groups * packed_group_stride bytes
 };
+
+namespace pw {
+
+// The most elements of one input row the tile loop converts per kernel call (it
+// rounds or widens mr rows x kc channels into a stack buffer): kc is planned no larger.
+constexpr size_t kMaxConvertedRowElements = 512;
+
+// The most fp32 outputs one register group keeps for a bf16 output tensor (its
+// partial sums stay fp32 until the last block): mr x nc is planned no larger.
+constexpr size_t kMaxBf16OutputTileFloats = 8192;
+
+// Whether the tile loop must convert the input rows for this kernel: they are not
+// already what the kernel reads (bf16 tensors for an fp32 kernel, fp32 tensors for a
+// bf16 kernel), or bf16 math asks an fp32 kernel for rounded fp32 inputs.
+inline bool needs_row_conversion(const microkernel& kernel, const pw_conv_desc& d) {
+  const bool bf16_rows = kernel.input_type == element_type::bf16;
+  if (bf16_rows) return d.input_type != PW_DATATYPE_BF16;
+  return d.input_type == PW_DATATYPE_BF16 || d.math == PW_MATH_BF16;
+}
+
+// Bytes of one input element as the kernel reads it.
+inline size_t row_element_bytes(const microkernel& kernel) { return kernel.input_type == element_type::bf16 ? 2 : 4; }
+
+// kc and nc for this kernel and desc, as create packs them: rows converted per group
+// fit the conversion buffer, and a bf16 output's fp32 tile fits its scratch.
+inline channel_plan plan_channels_for(const microkernel& kernel, const pw_conv_desc& d) {
+  return plan_channels(d.in_channels, d.out_channels, kernel.mr, kernel.nr, host_cache_sizes(),
+                       kernel.l1_bytes_per_input_channel, row_element_bytes(kernel),
+                       needs_row_conversion(kernel, d) ? kMaxConvertedRowElements : 0,
+                       d.output_type == PW_DATATYPE_BF16 ? kMaxBf16OutputTileFloats / kernel.mr : 0);
+}
+
+}  // namespace pw

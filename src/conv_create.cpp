@@ -25,6 +25,17 @@ pw_status validate_desc(const pw_conv_desc* d) {
   if (layout != PW_WEIGHTS_IO && layout != PW_WEIGHTS_OI)
     return fail(PW_ERROR_INVALID_ARGUMENT, "desc->weight_layout is %d; must be PW_WEIGHTS_IO (0) or PW_WEIGHTS_OI (1)",
                 layout);
+  const int input_type = enum_value(d->input_type);
+  if (input_type != PW_DATATYPE_F32 && input_type != PW_DATATYPE_BF16)
+    return fail(PW_ERROR_INVALID_ARGUMENT,
+                "desc->input_type is %d; must be PW_DATATYPE_F32 (0) or PW_DATATYPE_BF16 (1)", input_type);
+  const int output_type = enum_value(d->output_type);
+  if (output_type != PW_DATATYPE_F32 && output_type != PW_DATATYPE_BF16)
+    return fail(PW_ERROR_INVALID_ARGUMENT,
+                "desc->output_type is %d; must be PW_DATATYPE_F32 (0) or PW_DATATYPE_BF16 (1)", output_type);
+  const int math = enum_value(d->math);
+  if (math != PW_MATH_F32 && math != PW_MATH_BF16)
+    return fail(PW_ERROR_INVALID_ARGUMENT, "desc->math is %d; must be PW_MATH_F32 (0) or PW_MATH_BF16 (1)", math);
   if (!isa_enum_in_range(d->isa))
     return fail(PW_ERROR_INVALID_ARGUMENT, "desc->isa is %d; must be a pw_isa value (%s)", enum_value(d->isa),
                 variant_names_for_messages());
@@ -66,6 +77,9 @@ void pw_conv_desc_init(pw_conv_desc* desc, size_t in_channels, size_t out_channe
   desc->output_max = INFINITY;
   desc->isa = PW_ISA_AUTO;
   desc->flush_denormals = 0;
+  desc->input_type = PW_DATATYPE_F32;
+  desc->output_type = PW_DATATYPE_F32;
+  desc->math = PW_MATH_F32;
 }
 
 pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const float* bias, pw_conv** conv) {
@@ -76,14 +90,14 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   const pw_status desc_status = validate_desc(desc);
   if (desc_status != PW_OK) return desc_status;
 
-  const isa_choice choice = choose_variant(desc->isa, process_isa_override(), host_cpu_features());
+  const isa_choice choice = choose_variant(desc->isa, process_isa_override(), host_cpu_features(), desc->math);
   if (choice.status != PW_OK) return fail(choice.status, "%s", choice.reason);
   const microkernel& kernel = *choice.chosen->kernel;
   const weight_layout& layout = *kernel.layout;
 
-  const channel_plan channels = plan_channels(desc->in_channels, desc->out_channels, kernel.mr, kernel.nr,
-                                              host_cache_sizes(), kernel.l1_bytes_per_input_channel);
-  const packing_shape packing{desc->in_channels, desc->out_channels, kernel.nr, channels.kc};
+  const bool bf16_math = desc->math == PW_MATH_BF16;
+  const channel_plan channels = plan_channels_for(kernel, *desc);
+  const packing_shape packing{desc->in_channels, desc->out_channels, kernel.nr, channels.kc, bf16_math};
   size_t group_bytes = 0, group_stride = 0, total_bytes = 0;
   if (!layout.group_bytes(packing, &group_bytes) || !checked_add(group_bytes, kPackedAlignment - 1, &group_stride) ||
       !checked_mul(group_stride / kPackedAlignment * kPackedAlignment, desc->groups, &total_bytes))
@@ -107,6 +121,9 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   c->output_min = desc->output_min;
   c->output_max = desc->output_max;
   c->flush_denormals = desc->flush_denormals != 0;
+  c->input_type = desc->input_type;
+  c->output_type = desc->output_type;
+  c->math = desc->math;
   c->variant = choice.chosen;
   c->channels = channels;
   c->packing = packing;

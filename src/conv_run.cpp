@@ -16,12 +16,13 @@ struct byte_range {
   uintptr_t begin, end;  // [begin, end)
 };
 
-// The bytes from `base` to one past the last of `pixels` pixels, `stride` floats
-// apart, of which the last uses `channels` floats.
-bool pixel_span(const void* base, size_t pixels, size_t stride, size_t channels, byte_range* range) {
-  size_t floats = 0, bytes = 0;
-  if (!checked_mul(pixels - 1, stride, &floats) || !checked_add(floats, channels, &floats) ||
-      !checked_mul(floats, sizeof(float), &bytes))
+// The bytes from `base` to one past the last of `pixels` pixels, `stride` elements
+// of `element_bytes` apart, of which the last uses `channels` elements.
+bool pixel_span(const void* base, size_t pixels, size_t stride, size_t channels, size_t element_bytes,
+                byte_range* range) {
+  size_t elements = 0, bytes = 0;
+  if (!checked_mul(pixels - 1, stride, &elements) || !checked_add(elements, channels, &elements) ||
+      !checked_mul(elements, element_bytes, &bytes))
     return false;
   const uintptr_t begin = reinterpret_cast<uintptr_t>(base);
   uintptr_t end = 0;
@@ -30,21 +31,52 @@ bool pixel_span(const void* base, size_t pixels, size_t stride, size_t channels,
   return true;
 }
 
+size_t element_bytes(pw_datatype type) { return type == PW_DATATYPE_BF16 ? 2 : 4; }
+
+// The fp32 outputs of a task for a bf16 output tensor (partial sums stay fp32 until
+// the last block): at most this many floats, on the stack of the thread running it.
+constexpr size_t kBf16OutputScratchFloats = kMaxBf16OutputTileFloats;
+// The rows of one register group converted for the kernel (rounded, widened or
+// narrowed): mr rows of at most kMaxConvertedRowElements channels.
+constexpr size_t kMaxConvertedRows = 16;
+
 struct run_context {
   const pw_conv* conv;
   const microkernel* kernel;
-  const float* input;
-  size_t input_stride;           // floats between input pixels
+  const unsigned char* input;
+  size_t input_stride_bytes;     // between input pixels
   size_t width;                  // input width
   size_t image_pixels;           // input height * width
   size_t out_height, out_width;
-  float* output;
-  size_t output_stride;
-  const float* residual;
+  void* output;
+  size_t output_stride;          // elements between output pixels (of the output's type)
+  const void* residual;
   size_t residual_stride;
   size_t pixels;                 // output pixels: batch * out_height * out_width
   run_plan plan;
+  // How the input rows reach the kernel: in place (nullptr), or converted per
+  // register group and block into a stack buffer (see needs_row_conversion).
+  void (*convert_rows)(const void* in, void* out, size_t n);
+  size_t input_element_bytes, kernel_element_bytes;
+  bool bf16_output;
 };
+
+// Where the kernel of one register group reads its block of input channels: the rows
+// in place, or a copy converted into `buffer`.
+const void* const* rows_for_kernel(const run_context& ctx, const void* const* rows, size_t count, size_t k0,
+                                   size_t kc, const void** converted, unsigned char* buffer, size_t* input_offset) {
+  if (ctx.convert_rows == nullptr) {
+    *input_offset = k0;
+    return rows;
+  }
+  for (size_t m = 0; m < count; ++m) {
+    unsigned char* row = buffer + m * kc * ctx.kernel_element_bytes;
+    ctx.convert_rows(static_cast<const unsigned char*>(rows[m]) + k0 * ctx.input_element_bytes, row, kc);
+    converted[m] = row;
+  }
+  *input_offset = 0;
+  return converted;
+}
 
 // One task: one group, one tile of output channels, one tile of pixels, every
 // input-channel block in order (so each output sums its inputs in the same order
@@ -66,18 +98,18 @@ void run_tile(void* opaque, size_t index) {
   // Row pointers of the tile's pixels, walking (image, oh, ow) with one pointer step
   // per pixel: the smallest layers spend only a few cycles of FMAs on a pixel, so a
   // multiply chain per pixel here would show (docs/tuning.md).
-  const float* rows[kMaxPixelTile];
+  const void* rows[kMaxPixelTile];
   {
     const size_t out_image = ctx.out_height * ctx.out_width;
     size_t image = m_begin / out_image;
     size_t oh = (m_begin % out_image) / ctx.out_width;
     size_t ow = m_begin % ctx.out_width;
-    const float* group_input = ctx.input + group * conv.in_channels;
-    const size_t pixel_step = conv.stride_w * ctx.input_stride;
+    const unsigned char* group_input = ctx.input + group * conv.in_channels * ctx.input_element_bytes;
+    const size_t pixel_step = conv.stride_w * ctx.input_stride_bytes;
     auto row_start = [&] {
-      return group_input + (image * ctx.image_pixels + oh * conv.stride_h * ctx.width) * ctx.input_stride;
+      return group_input + (image * ctx.image_pixels + oh * conv.stride_h * ctx.width) * ctx.input_stride_bytes;
     };
-    const float* row = row_start() + ow * pixel_step;
+    const unsigned char* row = row_start() + ow * pixel_step;
     for (size_t m = 0; m < m_count; ++m) {
       rows[m] = row;
       // Step only to a pixel that exists: no pointer past the input is ever formed.
@@ -95,34 +127,70 @@ void run_tile(void* opaque, size_t index) {
   }
 
   const size_t channel_offset = group * conv.out_channels + n_begin;
-  float* output = ctx.output + m_begin * ctx.output_stride + channel_offset;
-  const float* residual =
-      ctx.residual != nullptr ? ctx.residual + m_begin * ctx.residual_stride + channel_offset : nullptr;
   const unsigned char* group_weights = conv.packed_weights + group * conv.packed_group_stride;
   const weight_layout& layout = *kernel.layout;
+  alignas(64) unsigned char converted_rows[kMaxConvertedRows * kMaxConvertedRowElements * sizeof(float)];
+  const void* converted[kMaxConvertedRows];
 
   gemm_tile tile;
   tile.nc = n_count;
-  tile.output_stride = ctx.output_stride;
-  tile.residual_stride = ctx.residual_stride;
   tile.output_min = conv.output_min;
   tile.output_max = conv.output_max;
-  for (size_t k0 = 0; k0 < conv.in_channels; k0 += conv.channels.kc) {
-    tile.kc = std::min(conv.channels.kc, conv.in_channels - k0);
-    tile.input_offset = k0;
-    tile.weights = group_weights + layout.block_offset(conv.packing, k0) +
-                   (n_begin / kernel.nr) * layout.panel_stride(conv.packing, k0);
-    tile.first_block = k0 == 0;
-    tile.last_block = k0 + tile.kc >= conv.in_channels;
-    for (size_t m0 = 0; m0 < m_count; m0 += kernel.mr) {
-      tile.mr = std::min(kernel.mr, m_count - m0);
-      // The kernel reads the group's rows in place, strided input included: packing
-      // them and prefetching them both measured slower (docs/tuning.md).
-      tile.input_rows = rows + m0;
-      tile.output = output + m0 * ctx.output_stride;
-      tile.residual = residual != nullptr ? residual + m0 * ctx.residual_stride : nullptr;
-      kernel.gemm(tile);
+  // Every block of input channels for the pixels [first, first + count) of the task,
+  // into `output` (fp32, `output_stride` floats between pixels) from `residual`.
+  auto run_blocks = [&](size_t first, size_t count, float* output, size_t output_stride, const float* residual,
+                        size_t residual_stride) {
+    tile.output_stride = output_stride;
+    tile.residual_stride = residual_stride;
+    for (size_t k0 = 0; k0 < conv.in_channels; k0 += conv.channels.kc) {
+      const size_t kc = std::min(conv.channels.kc, conv.in_channels - k0);
+      tile.kc = kc;
+      tile.weights = group_weights + layout.block_offset(conv.packing, k0) +
+                     (n_begin / kernel.nr) * layout.panel_stride(conv.packing, k0);
+      tile.first_block = k0 == 0;
+      tile.last_block = k0 + kc >= conv.in_channels;
+      for (size_t m0 = 0; m0 < count; m0 += kernel.mr) {
+        tile.mr = std::min(kernel.mr, count - m0);
+        // The kernel reads the group's rows in place, strided input included: packing
+        // them and prefetching them both measured slower (docs/tuning.md). Rows of
+        // another type are converted once per group and block, never per use.
+        tile.input_rows =
+            rows_for_kernel(ctx, rows + first + m0, tile.mr, k0, kc, converted, converted_rows, &tile.input_offset);
+        tile.output = output + m0 * output_stride;
+        tile.residual = residual != nullptr ? residual + m0 * residual_stride : nullptr;
+        kernel.gemm(tile);
+      }
     }
+  };
+
+  if (!ctx.bf16_output) {
+    float* output = static_cast<float*>(ctx.output) + m_begin * ctx.output_stride + channel_offset;
+    const float* residual = ctx.residual != nullptr
+                                ? static_cast<const float*>(ctx.residual) + m_begin * ctx.residual_stride + channel_offset
+                                : nullptr;
+    run_blocks(0, m_count, output, ctx.output_stride, residual, ctx.residual_stride);
+    return;
+  }
+
+  // A bf16 output: the sums of a pass of pixels stay in fp32 scratch until the last
+  // block, a bf16 residual is widened into it first (the kernel reads it as an
+  // in-place residual), and the clamped results are rounded into the output.
+  alignas(64) float scratch[kBf16OutputScratchFloats];
+  // The planner keeps mr x n_count within the scratch (plan_channels' max_nc).
+  const size_t pass = std::max(kernel.mr, kBf16OutputScratchFloats / n_count / kernel.mr * kernel.mr);
+  const element_conversions& convert = *kernel.conversions;
+  uint16_t* output = static_cast<uint16_t*>(ctx.output) + m_begin * ctx.output_stride + channel_offset;
+  const uint16_t* residual = ctx.residual != nullptr
+                                 ? static_cast<const uint16_t*>(ctx.residual) + m_begin * ctx.residual_stride + channel_offset
+                                 : nullptr;
+  for (size_t p0 = 0; p0 < m_count; p0 += pass) {
+    const size_t count = std::min(pass, m_count - p0);
+    if (residual != nullptr)
+      for (size_t m = 0; m < count; ++m)
+        convert.widen_bf16(residual + (p0 + m) * ctx.residual_stride, scratch + m * n_count, n_count);
+    run_blocks(p0, count, scratch, n_count, residual != nullptr ? scratch : nullptr, n_count);
+    for (size_t m = 0; m < count; ++m)
+      convert.narrow_f32(scratch + m * n_count, output + (p0 + m) * ctx.output_stride, n_count);
   }
 }
 
@@ -132,8 +200,8 @@ void run_tile(void* opaque, size_t index) {
 using namespace pw;
 
 extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t height, size_t width,
-                                 const float* input, size_t input_pixel_stride, float* output,
-                                 size_t output_pixel_stride, const float* residual,
+                                 const void* input, size_t input_pixel_stride, void* output,
+                                 size_t output_pixel_stride, const void* residual,
                                  size_t residual_pixel_stride, pw_threadpool* threadpool) {
   if (conv == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "conv is NULL");
 
@@ -165,25 +233,27 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
                 height, width);
   pixels = batch * out_height * out_width;  // no larger than input_pixels
 
+  const size_t input_bytes = element_bytes(conv->input_type), output_bytes = element_bytes(conv->output_type);
   byte_range input_range{}, output_range{}, residual_range{};
-  if (!pixel_span(input, input_pixels, input_stride, in_channels, &input_range))
+  if (!pixel_span(input, input_pixels, input_stride, in_channels, input_bytes, &input_range))
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "the input (batch * height * width = %zu pixels, input_pixel_stride %zu) overflows the address space",
                 input_pixels, input_stride);
-  if (!pixel_span(output, pixels, output_stride, out_channels, &output_range))
+  if (!pixel_span(output, pixels, output_stride, out_channels, output_bytes, &output_range))
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "the output (%zu pixels, output_pixel_stride %zu) overflows the address space", pixels, output_stride);
-  if (residual != nullptr && !pixel_span(residual, pixels, residual_stride, out_channels, &residual_range))
+  if (residual != nullptr &&
+      !pixel_span(residual, pixels, residual_stride, out_channels, output_bytes, &residual_range))
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "the residual (%zu pixels, residual_pixel_stride %zu) overflows the address space", pixels,
                 residual_stride);
-  const tensor_layout input_layout{input, input_pixels, input_stride, in_channels};
-  const tensor_layout output_layout{output, pixels, output_stride, out_channels};
+  const tensor_layout input_layout{input, input_pixels, input_stride, in_channels, input_bytes};
+  const tensor_layout output_layout{output, pixels, output_stride, out_channels, output_bytes};
   shared_element shared{};
   if (tensors_share_element(output_layout, input_layout, &shared))
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "output (%p) overlaps input (%p): output pixel %zu channel %zu is input pixel %zu channel %zu",
-                static_cast<void*>(output), static_cast<const void*>(input), shared.a_pixel, shared.a_channel,
+                output, input, shared.a_pixel, shared.a_channel,
                 shared.b_pixel, shared.b_channel);
   if (residual == output) {
     if (residual_stride != output_stride)
@@ -191,11 +261,12 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
                   "residual is output (in place) but residual_pixel_stride (%zu) differs from output_pixel_stride (%zu)",
                   residual_stride, output_stride);
   } else if (residual != nullptr &&
-             tensors_share_element(output_layout, {residual, pixels, residual_stride, out_channels}, &shared)) {
+             tensors_share_element(output_layout, {residual, pixels, residual_stride, out_channels, output_bytes},
+                                   &shared)) {
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "residual (%p) overlaps output (%p) without being the same pointer: output pixel %zu channel %zu is "
                 "residual pixel %zu channel %zu",
-                static_cast<const void*>(residual), static_cast<void*>(output), shared.a_pixel, shared.a_channel,
+                residual, output, shared.a_pixel, shared.a_channel,
                 shared.b_pixel, shared.b_channel);
   }
 
@@ -204,8 +275,8 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
   run_context ctx;
   ctx.conv = conv;
   ctx.kernel = &kernel;
-  ctx.input = input;
-  ctx.input_stride = input_stride;
+  ctx.input = static_cast<const unsigned char*>(input);
+  ctx.input_stride_bytes = input_stride * input_bytes;
   ctx.width = width;
   ctx.image_pixels = image_pixels;
   ctx.out_height = out_height;
@@ -215,6 +286,17 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
   ctx.residual = residual;
   ctx.residual_stride = residual_stride;
   ctx.pixels = pixels;
+  ctx.input_element_bytes = input_bytes;
+  ctx.kernel_element_bytes = kernel.input_type == element_type::bf16 ? 2 : 4;
+  ctx.bf16_output = conv->output_type == PW_DATATYPE_BF16;
+  ctx.convert_rows = nullptr;
+  if (kernel.input_type == element_type::bf16) {
+    if (conv->input_type == PW_DATATYPE_F32) ctx.convert_rows = kernel.conversions->narrow_f32;
+  } else if (conv->input_type == PW_DATATYPE_BF16) {
+    ctx.convert_rows = kernel.conversions->widen_bf16;  // bf16 values are exact in fp32: both maths
+  } else if (conv->math == PW_MATH_BF16) {
+    ctx.convert_rows = kernel.conversions->round_f32;
+  }
   ctx.plan = plan_run(pixels, conv->groups, conv->out_channels, conv->channels, kernel.mr, kernel.nr, threads,
                       host_cache_sizes());
   run_tasks(threadpool, run_tile, &ctx, task_count(ctx.plan, conv->groups));

@@ -14,6 +14,22 @@
 #endif
 
 namespace pw {
+
+bool bf16_dot_beats_fma(const char* vendor, int family) {
+#if defined(__aarch64__)
+  // BFDOT does two multiply-adds per lane where FMLA does one, at the FMLA's issue
+  // rate on the BF16 cores (Neoverse V1/V2/N2, Cortex-A710 and later); not timed here.
+  (void)vendor;
+  (void)family;
+  return true;
+#else
+  // AMD Zen 5 (family 0x1A) issues vdpbf16ps zmm at the vfmadd231ps rate: twice the
+  // flops. Intel Sapphire/Emerald Rapids issue it at half that rate: the same flops as
+  // the FMA kernel. Zen 4 (0x19) is not measured. docs/tuning.md has the figures.
+  return std::strcmp(vendor, "AuthenticAMD") == 0 && family >= 0x1A;
+#endif
+}
+
 namespace {
 
 #if defined(CPU_FEATURES_ARCH_X86)
@@ -27,13 +43,18 @@ unsigned long long read_xcr0() {
 }
 
 cpu_feature_set detect_features() {
-  const cpu_features::X86Features f = cpu_features::GetX86Info().features;
+  const cpu_features::X86Info info = cpu_features::GetX86Info();
+  const cpu_features::X86Features f = info.features;
   cpu_feature_set set;
   // Feature bits are signed 1-bit fields: a set bit reads as -1.
   set.x86_sse2 = f.sse2 != 0;
   set.x86_avx2 = f.avx2 != 0;
   set.x86_fma3 = f.fma3 != 0;
   set.x86_avx512f = f.avx512f != 0;
+  set.x86_avx512bw = f.avx512bw != 0;
+  set.x86_avx512vl = f.avx512vl != 0;
+  set.x86_avx512_bf16 = f.avx512_bf16 != 0;
+  set.bf16_dot_beats_fma = bf16_dot_beats_fma(info.vendor, info.family);
   unsigned ecx = 0;
   {
     unsigned eax = 1, ebx = 0, edx = 0;
@@ -50,7 +71,10 @@ cpu_feature_set detect_features() {
 #elif defined(CPU_FEATURES_ARCH_AARCH64)
 cpu_feature_set detect_features() {
   cpu_feature_set set;
-  set.arm_asimd = cpu_features::GetAarch64Info().features.asimd != 0;
+  const cpu_features::Aarch64Features f = cpu_features::GetAarch64Info().features;
+  set.arm_asimd = f.asimd != 0;
+  set.arm_bf16 = f.bf16 != 0;
+  set.bf16_dot_beats_fma = bf16_dot_beats_fma("", 0);
   return set;
 }
 #else

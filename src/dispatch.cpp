@@ -9,16 +9,25 @@
 namespace pw {
 namespace {
 
-#define PW_VARIANT(value, name, arch, peak, requirement)                       \
-  {static_cast<pw_isa>(value), #name, PW_IF_BUILT_##name(&name##_microkernel) \
-   PW_IF_NOT_BUILT_##name(nullptr), [](const cpu_feature_set& features) -> bool { \
-     (void)features;                                                           \
-     return requirement;                                                       \
+#define PW_VARIANT(value, name, arch, peak, requirement, auto_for_bf16)                \
+  {static_cast<pw_isa>(value), #name,                                                   \
+   PW_IF_BUILT_##name(&name##_microkernel) PW_IF_NOT_BUILT_##name(nullptr),            \
+   [](const cpu_feature_set& features) -> bool {                                        \
+     (void)features;                                                                    \
+     return requirement;                                                                \
+   },                                                                                   \
+   [](const cpu_feature_set& features) -> bool {                                        \
+     (void)features;                                                                    \
+     return auto_for_bf16;                                                              \
    }},
+#define PW_RESERVED(value, name) \
+  {static_cast<pw_isa>(value), #name, nullptr, [](const cpu_feature_set&) { return false; }, \
+   [](const cpu_feature_set&) { return false; }},
 const variant kVariants[] = {
 #include "variants.def"
 };
 #undef PW_VARIANT
+#undef PW_RESERVED
 
 constexpr size_t kVariantCount = sizeof(kVariants) / sizeof(kVariants[0]);
 
@@ -79,15 +88,23 @@ const char* variant_names_for_messages() {
   return names;
 }
 
-pw_isa best_isa_for(const cpu_feature_set& features) {
-  for (const variant& v : kVariants)
-    if (v.kernel != nullptr && v.runs_on(features)) return v.isa;
+bool variant_does_math(const variant& v, pw_math math) {
+  return v.kernel != nullptr && (math == PW_MATH_BF16 || v.kernel->input_type == element_type::f32);
+}
+
+pw_isa best_isa_for(const cpu_feature_set& features, pw_math math) {
+  for (const variant& v : kVariants) {
+    if (v.kernel == nullptr || !v.runs_on(features) || !variant_does_math(v, math)) continue;
+    if (math == PW_MATH_BF16 && !v.auto_for_bf16(features)) continue;
+    return v.isa;
+  }
   return PW_ISA_SCALAR;
 }
 
 bool isa_enum_in_range(pw_isa isa) { return enum_value(isa) == PW_ISA_AUTO || find_variant(isa) != nullptr; }
 
-isa_choice choose_variant(pw_isa requested, const char* isa_override, const cpu_feature_set& features) {
+isa_choice choose_variant(pw_isa requested, const char* isa_override, const cpu_feature_set& features,
+                          pw_math math) {
   isa_choice choice{PW_OK, nullptr, ""};
   const char* requested_by = "desc->isa";
   if (enum_value(requested) == PW_ISA_AUTO && isa_override != nullptr && isa_override[0] != '\0') {
@@ -101,7 +118,7 @@ isa_choice choose_variant(pw_isa requested, const char* isa_override, const cpu_
     requested = named;
     requested_by = "POINTWISE_ISA";
   }
-  if (enum_value(requested) == PW_ISA_AUTO) requested = best_isa_for(features);
+  if (enum_value(requested) == PW_ISA_AUTO) requested = best_isa_for(features, math);
   const variant* v = find_variant(requested);
   if (v == nullptr) {
     choice.status = PW_ERROR_INVALID_ARGUMENT;
@@ -118,6 +135,13 @@ isa_choice choose_variant(pw_isa requested, const char* isa_override, const cpu_
   if (!v->runs_on(features)) {
     choice.status = PW_ERROR_UNSUPPORTED;
     std::snprintf(choice.reason, sizeof(choice.reason), "%s asks for %s, which this CPU cannot run", requested_by,
+                  v->name);
+    return choice;
+  }
+  if (!variant_does_math(*v, math)) {
+    choice.status = PW_ERROR_UNSUPPORTED;
+    std::snprintf(choice.reason, sizeof(choice.reason),
+                  "%s asks for %s, which does PW_MATH_BF16 only, but desc->math is PW_MATH_F32", requested_by,
                   v->name);
     return choice;
   }

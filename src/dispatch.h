@@ -16,6 +16,7 @@ struct variant {
   const char* name;                                   // pw_isa_name
   const microkernel* kernel;                          // nullptr: not built into this library
   bool (*runs_on)(const cpu_feature_set& features);  // the CPU can run it (built or not)
+  bool (*auto_for_bf16)(const cpu_feature_set& features);  // PW_ISA_AUTO may pick it for bf16 math
 };
 
 // Every row of the list, built or not, best first.
@@ -34,8 +35,11 @@ bool parse_isa_name(const char* name, pw_isa* isa);
 // "auto, avx512, avx2, ..." for messages.
 const char* variant_names_for_messages();
 
-// The best built variant the CPU runs (scalar at worst).
-pw_isa best_isa_for(const cpu_feature_set& features);
+// Built, and able to do that math (a kernel on bf16 rows does bf16 math only).
+bool variant_does_math(const variant& v, pw_math math);
+
+// The best built variant the CPU runs for that math (scalar at worst).
+pw_isa best_isa_for(const cpu_feature_set& features, pw_math math = PW_MATH_F32);
 
 struct isa_choice {
   pw_status status;        // PW_OK, or PW_ERROR_UNSUPPORTED / PW_ERROR_INVALID_ARGUMENT
@@ -44,8 +48,9 @@ struct isa_choice {
 };
 
 // Resolves a request: PW_ISA_AUTO means `isa_override` (the POINTWISE_ISA value,
-// nullptr or "" when unset) or else the best variant for `features`.
-isa_choice choose_variant(pw_isa requested, const char* isa_override, const cpu_feature_set& features);
+// nullptr or "" when unset) or else the best variant for `features` and `math`.
+isa_choice choose_variant(pw_isa requested, const char* isa_override, const cpu_feature_set& features,
+                          pw_math math = PW_MATH_F32);
 
 // The POINTWISE_ISA value read when the library loaded (nullptr when unset).
 const char* process_isa_override();

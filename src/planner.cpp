@@ -11,7 +11,8 @@ namespace pw {
 constexpr size_t kTasksPerThread = 4;
 
 channel_plan plan_channels(size_t in_channels, size_t out_channels, size_t mr, size_t nr,
-                           const cache_sizes& caches, size_t l1_bytes_per_input_channel) {
+                           const cache_sizes& caches, size_t l1_bytes_per_input_channel,
+                           size_t element_bytes, size_t max_kc, size_t max_nc) {
   const cache_sizes c = with_default_caches(caches);
   // kc: the mr input rows of a block are read once per panel of nr output channels,
   // so they stay in L1 while the weights stream past them from L2 (BLIS keeps one
@@ -22,7 +23,7 @@ channel_plan plan_channels(size_t in_channels, size_t out_channels, size_t mr, s
   // also copies its inputs (SSE's spread, l1_bytes_per_input_channel set) keeps rows
   // and copy in 40% of L1, where it measured fastest (docs/tuning.md, "kc").
   const bool copies_inputs = l1_bytes_per_input_channel != 0;
-  const size_t input_bytes = copies_inputs ? l1_bytes_per_input_channel : mr * sizeof(float);
+  const size_t input_bytes = copies_inputs ? l1_bytes_per_input_channel : mr * element_bytes;
   size_t kc = (copies_inputs ? c.l1d.bytes * 2 / 5 : c.l1d.bytes) / input_bytes;
   kc = std::max<size_t>(kc, 64);
   // Below a few hundred channels splitting only adds partial-sum traffic; above that,
@@ -33,11 +34,16 @@ channel_plan plan_channels(size_t in_channels, size_t out_channels, size_t mr, s
     const size_t blocks = divide_round_up(in_channels, kc);
     kc = divide_round_up(in_channels, blocks);
   }
+  // A tile loop that converts the rows first holds them in a buffer of max_kc.
+  if (max_kc != 0 && kc > max_kc) kc = divide_round_up(in_channels, divide_round_up(in_channels, max_kc));
+  // Channel pairs (2-byte elements) stay whole within a block.
+  if (element_bytes == 2 && kc < in_channels && kc % 2 != 0) kc = max_kc != 0 && kc + 1 > max_kc ? kc - 1 : kc + 1;
   // nc: one block of packed weights (kc x nc) stays in half of L2 while every pixel
   // tile streams past it.
-  const size_t l2_floats = c.l2.bytes / sizeof(float);
+  const size_t l2_floats = c.l2.bytes / element_bytes;
   size_t nc = l2_floats / 2 / std::max<size_t>(kc, 1);
   nc = std::max(nr, nc / nr * nr);
+  if (max_nc != 0) nc = std::min(nc, std::max(nr, max_nc / nr * nr));
   const size_t padded_out = round_up(out_channels, nr);
   if (nc >= padded_out) {
     nc = padded_out;

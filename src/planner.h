@@ -15,9 +15,12 @@ struct channel_plan {
 };
 
 // l1_bytes_per_input_channel: microkernel::l1_bytes_per_input_channel (0: the kernel
-// reads its mr input rows in place).
+// reads its mr input rows in place); element_bytes: of an input row element and a
+// packed weight as the kernel reads them (4 fp32, 2 bf16); max_kc: the most channels
+// a block may have, max_nc the most output channels (0: no limit).
 channel_plan plan_channels(size_t in_channels, size_t out_channels, size_t mr, size_t nr,
-                           const cache_sizes& caches, size_t l1_bytes_per_input_channel = 0);
+                           const cache_sizes& caches, size_t l1_bytes_per_input_channel = 0,
+                           size_t element_bytes = 4, size_t max_kc = 0, size_t max_nc = 0);
 
 // Chosen per run: how the output of one group is cut into tasks. The pixels are cut
 // at register-row (mr) boundaries and the output channels at panel (nr) boundaries

@@ -9,15 +9,16 @@
 
 namespace pw {
 
-// `pixels` pixels `pixel_stride` floats apart, each using its first `channels`
-// floats. The caller has checked that the span from `base` to the end of the
-// last pixel's channels fits in the address space, and that channels <=
-// pixel_stride.
+// `pixels` pixels `pixel_stride` elements apart, each using its first `channels`
+// elements of `element_bytes` bytes. The caller has checked that the span from
+// `base` to the end of the last pixel's channels fits in the address space, and
+// that channels <= pixel_stride.
 struct tensor_layout {
   const void* base;
   size_t pixels;
   size_t pixel_stride;
   size_t channels;
+  size_t element_bytes = sizeof(float);
 };
 
 // One element that two tensors share: a's pixel and channel, and b's.
@@ -27,7 +28,7 @@ struct shared_element {
 };
 
 // True when some byte belongs to an element of `a` and to an element of `b`;
-// then *where names one such pair (floats that straddle each other count too).
+// then *where names one such pair (elements that straddle each other count too).
 // Exact: equal pixel strides take constant time, different ones a walk over the
 // pixels of `b` inside the address range of `a`.
 bool tensors_share_element(const tensor_layout& a, const tensor_layout& b, shared_element* where);

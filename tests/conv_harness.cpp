@@ -17,36 +17,54 @@ conv_data make_conv_data(const conv_shape& s, bool with_bias, bool with_residual
   if (with_residual) {
     d.residual = random_floats(s.out_pixels() * s.res_step(), seed + 3);
   }
+  // bf16 tensors hold bf16 values: the reference sees exactly what the run reads.
+  if (s.input_type == PW_DATATYPE_BF16)
+    for (float& x : d.input) x = round_bf16(x);
+  if (s.output_type == PW_DATATYPE_BF16)
+    for (float& r : d.residual) r = round_bf16(r);
   return d;
+}
+
+typed_tensor::typed_tensor(pw_datatype type, const std::vector<float>& values) : type_(type), values_(values) {
+  if (type == PW_DATATYPE_BF16) {
+    bits_.resize(values.size());
+    for (size_t i = 0; i < values.size(); ++i) bits_[i] = is_sentinel(values[i]) ? kSentinelBf16 : to_bf16(values[i]);
+  }
+}
+
+void* typed_tensor::data() { return type_ == PW_DATATYPE_BF16 ? static_cast<void*>(bits_.data()) : values_.data(); }
+
+std::vector<float> typed_tensor::values() const {
+  if (type_ != PW_DATATYPE_BF16) return values_;
+  std::vector<float> widened(bits_.size());
+  for (size_t i = 0; i < bits_.size(); ++i) widened[i] = bits_[i] == kSentinelBf16 ? kSentinel : from_bf16(bits_[i]);
+  return widened;
 }
 
 run_result run_conv(pw_isa isa, const conv_shape& s, const conv_data& d, const run_options& options) {
   run_result result;
-  result.output.assign(s.out_pixels() * s.out_step(), kSentinel);
   const pw_conv_desc desc = s.desc(isa);
   pw_conv* conv = nullptr;
   result.status = pw_conv_create(&desc, d.weights.data(), d.bias.empty() ? nullptr : d.bias.data(), &conv);
   if (result.status != PW_OK) {
     result.error = pw_last_error();
+    result.output.assign(s.out_pixels() * s.out_step(), kSentinel);
     return result;
   }
-  const float* residual = nullptr;
+  std::vector<float> output(s.out_pixels() * s.out_step(), kSentinel);
   size_t residual_stride = s.residual_stride;
-  if (!d.residual.empty()) {
-    if (options.in_place_residual) {
-      // In place: the residual lives in the output buffer, at the output's stride.
-      for (size_t p = 0; p < s.out_pixels(); ++p)
-        for (size_t c = 0; c < s.dense_out(); ++c)
-          result.output[p * s.out_step() + c] = d.residual[p * s.res_step() + c];
-      residual = result.output.data();
-      residual_stride = s.output_stride;
-    } else {
-      residual = d.residual.data();
-    }
+  if (!d.residual.empty() && options.in_place_residual) {
+    // In place: the residual lives in the output buffer, at the output's stride.
+    for (size_t p = 0; p < s.out_pixels(); ++p)
+      for (size_t c = 0; c < s.dense_out(); ++c) output[p * s.out_step() + c] = d.residual[p * s.res_step() + c];
+    residual_stride = s.output_stride;
   }
-  result.status = pw_conv_run(conv, s.batch, s.height, s.width, d.input.data(), s.input_stride, result.output.data(),
+  typed_tensor input(s.input_type, d.input), out(s.output_type, output), separate(s.output_type, d.residual);
+  const void* residual = d.residual.empty() ? nullptr : options.in_place_residual ? out.data() : separate.data();
+  result.status = pw_conv_run(conv, s.batch, s.height, s.width, input.data(), s.input_stride, out.data(),
                               s.output_stride, residual, residual_stride, options.pool);
   if (result.status != PW_OK) result.error = pw_last_error();
+  result.output = out.values();
   pw_conv_destroy(conv);
   return result;
 }
@@ -73,7 +91,7 @@ std::string check_conv(pw_isa isa, const conv_shape& s, bool with_bias, bool wit
     for (size_t p = 0; p < s.out_pixels(); ++p)
       for (size_t c = 0; c < s.dense_out(); ++c) residual[p * s.out_step() + c] = d.residual[p * s.res_step() + c];
   }
-  const reference_output ref = reference_conv(ref_shape, d.input, d.weights, d.bias, residual);
+  const reference_output ref = reference_conv(ref_shape.on_variant(isa), d.input, d.weights, d.bias, residual);
   problems += compare_with_reference(s, r.output.data(), ref);
   return problems.empty() ? problems : s.describe() + " on " + pw_isa_name(isa) + ":\n" + problems;
 }

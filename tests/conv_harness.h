@@ -27,10 +27,26 @@ struct run_options {
 struct run_result {
   pw_status status;
   std::string error;              // pw_last_error() after a failure
-  std::vector<float> output;      // out_pixels * out_step, sentinels outside the computed channels
+  std::vector<float> output;      // out_pixels * out_step values (a bf16 output widened), kSentinel
+                                  // wherever the run left the sentinel alone
 };
 
-// Creates a conv for `isa`, runs it once and destroys it.
+// A tensor's values held in its element type: fp32 as they are, bf16 as bits
+// (kSentinel <-> kSentinelBf16), read back as fp32 values.
+class typed_tensor {
+ public:
+  typed_tensor(pw_datatype type, const std::vector<float>& values);
+  void* data();
+  std::vector<float> values() const;
+
+ private:
+  pw_datatype type_;
+  std::vector<float> values_;
+  std::vector<uint16_t> bits_;
+};
+
+// Creates a conv for `isa`, runs it once and destroys it. The tensors take the
+// shape's types (data holds their values).
 run_result run_conv(pw_isa isa, const conv_shape& shape, const conv_data& data, const run_options& options = {});
 
 // Empty when the run succeeded, matched the reference and left every sentinel alone.

@@ -1,18 +1,42 @@
 #include "conv_reference.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cstdio>
 #include <sstream>
 
+#include "dispatch.h"
+
 namespace pw_test {
+
+bool variant_does_bf16_math_only(pw_isa isa) {
+  const pw::variant* v = pw::find_variant(isa);
+  return v != nullptr && v->kernel != nullptr && !pw::variant_does_math(*v, PW_MATH_F32);
+}
+
+uint16_t to_bf16(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<uint16_t>((bits >> 16) | 0x40u);
+  return static_cast<uint16_t>((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+}
+
+float from_bf16(uint16_t bits) {
+  const uint32_t wide = static_cast<uint32_t>(bits) << 16;
+  float x;
+  std::memcpy(&x, &wide, sizeof x);
+  return x;
+}
 
 std::string conv_shape::describe() const {
   char text[256];
   std::snprintf(text, sizeof(text),
-                "G=%zu Ci=%zu Co=%zu stride=%zux%zu N=%zu H=%zu W=%zu strides(in,out,res)=%zu,%zu,%zu %s clamp=[%g,%g]",
+                "G=%zu Ci=%zu Co=%zu stride=%zux%zu N=%zu H=%zu W=%zu strides(in,out,res)=%zu,%zu,%zu %s clamp=[%g,%g] "
+                "math %s in %s out %s",
                 groups, in_channels, out_channels, stride_h, stride_w, batch, height, width, input_stride,
                 output_stride, residual_stride, layout == PW_WEIGHTS_IO ? "IO" : "OI",
-                static_cast<double>(output_min), static_cast<double>(output_max));
+                static_cast<double>(output_min), static_cast<double>(output_max), math == PW_MATH_BF16 ? "bf16" : "f32",
+                input_type == PW_DATATYPE_BF16 ? "bf16" : "f32", output_type == PW_DATATYPE_BF16 ? "bf16" : "f32");
   return text;
 }
 
@@ -28,7 +52,13 @@ reference_output reference_conv(const conv_shape& s, const std::vector<float>& i
   const double unit = std::ldexp(1.0, -23) * static_cast<double>(Ci + 2);
   // Below float's normal range the rounding error is absolute, not relative: up to half
   // of denorm_min per operation (2*Ci + 2 of them), whatever the magnitude.
-  const double underflow = std::ldexp(1.0, -149) * static_cast<double>(2 * Ci + 2);
+  const bool bf16_math = s.math == PW_MATH_BF16;
+  // bf16 math may flush denormal partial sums (the dot-product instructions do, whatever
+  // the floating-point mode): up to FLT_MIN per operation.
+  const double underflow = (bf16_math ? static_cast<double>(FLT_MIN) : std::ldexp(1.0, -149)) *
+                           static_cast<double>(2 * Ci + 2);
+  const double output_rounding = s.output_type == PW_DATATYPE_BF16 ? std::ldexp(1.0, -8) : 0.0;
+  auto flushable = [&](double v) { return bf16_math && v != 0.0 && std::fabs(v) < static_cast<double>(FLT_MIN); };
   for (size_t n = 0; n < s.batch; ++n)
     for (size_t oh = 0; oh < OH; ++oh)
       for (size_t ow = 0; ow < OW; ++ow) {
@@ -42,11 +72,17 @@ reference_output reference_conv(const conv_shape& s, const std::vector<float>& i
             // Only finite terms: a true infinity is not an overflow.
             auto finite_part = [](double term) { return std::isfinite(term) ? std::fabs(term) : 0.0; };
             double finite_magnitude = finite_part(acc);
+            double flushed = flushable(acc) ? std::fabs(acc) : 0.0;
             for (size_t i = 0; i < Ci; ++i) {
-              const double w = s.layout == PW_WEIGHTS_IO ? weights[(g * Ci + i) * Co + o] : weights[(g * Co + o) * Ci + i];
-              const double term = static_cast<double>(x[g * Ci + i]) * w;
+              float wf = s.layout == PW_WEIGHTS_IO ? weights[(g * Ci + i) * Co + o] : weights[(g * Co + o) * Ci + i];
+              float xf = x[g * Ci + i];
+              if (bf16_math) wf = round_bf16(wf);
+              if (s.rounds_input()) xf = round_bf16(xf);
+              const double term = static_cast<double>(xf) * wf;
               acc += term;
               magnitude += std::fabs(term);
+              // A flushed denormal input, weight or product counts as zero: allow both.
+              if (flushable(xf) || flushable(wf) || flushable(term)) flushed += std::fabs(term);
               finite_magnitude += finite_part(term);
             }
             if (!residual.empty()) {
@@ -61,7 +97,8 @@ reference_output reference_conv(const conv_shape& s, const std::vector<float>& i
             if (acc < s.output_min) acc = s.output_min;
             if (acc > s.output_max) acc = s.output_max;
             ref.value[out_pixel * s.dense_out() + g * Co + o] = acc;
-            ref.bound[out_pixel * s.dense_out() + g * Co + o] = unit * magnitude + underflow;
+            const double bound = unit * magnitude + underflow + flushed;
+            ref.bound[out_pixel * s.dense_out() + g * Co + o] = bound + output_rounding * (std::fabs(acc) + bound);
           }
       }
   return ref;

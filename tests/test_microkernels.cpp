@@ -16,40 +16,43 @@
 #include <string>
 #include <vector>
 
+#include "bf16.h"
 #include "conv_harness.h"
 #include "dispatch.h"
 
 namespace pw_test {
 namespace {
 
-// Floats whose last one sits just before a page the process may not touch: a read or
-// write one float past the end faults.
-class guarded_floats {
+// Elements whose last one sits just before a page the process may not touch: a read
+// or write one element past the end faults.
+template <class T>
+class guarded {
  public:
-  explicit guarded_floats(size_t count) : count_(count) {
+  explicit guarded(size_t count) : count_(count) {
     page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    const size_t data_bytes = (count * sizeof(float) + page_ - 1) / page_ * page_;
+    const size_t data_bytes = (count * sizeof(T) + page_ - 1) / page_ * page_;
     bytes_ = data_bytes + page_;
     void* memory = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED) return;
     base_ = static_cast<char*>(memory);
     mprotect(base_ + data_bytes, page_, PROT_NONE);
-    data_ = reinterpret_cast<float*>(base_ + data_bytes) - count;
+    data_ = reinterpret_cast<T*>(base_ + data_bytes) - count;
   }
-  ~guarded_floats() {
+  ~guarded() {
     if (base_ != nullptr) munmap(base_, bytes_);
   }
-  guarded_floats(const guarded_floats&) = delete;
-  guarded_floats& operator=(const guarded_floats&) = delete;
-  float* data() { return data_; }
-  float& operator[](size_t i) { return data_[i]; }
+  guarded(const guarded&) = delete;
+  guarded& operator=(const guarded&) = delete;
+  T* data() { return data_; }
+  T& operator[](size_t i) { return data_[i]; }
   size_t size() const { return count_; }
 
  private:
   size_t count_ = 0, page_ = 0, bytes_ = 0;
   char* base_ = nullptr;
-  float* data_ = nullptr;
+  T* data_ = nullptr;
 };
+using guarded_floats = guarded<float>;
 
 enum class block_position { only, first, last, middle };
 enum class residual_mode { none, separate, in_place };
@@ -81,27 +84,44 @@ std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c,
   if (c.position == block_position::last) total = 2 * c.kc, k0 = c.kc;
   if (c.position == block_position::middle) total = 3 * c.kc, k0 = c.kc;
 
-  const pw::packing_shape shape{total, c.n, kernel.nr, c.kc};
-  const std::vector<float> weights = random_floats(total * c.n, seed);  // IO layout
+  // A bf16 kernel reads bf16 rows and rounded weights: the reference sees the same values.
+  const bool bf16 = kernel.input_type == pw::element_type::bf16;
+  const pw::packing_shape shape{total, c.n, kernel.nr, c.kc, bf16};
+  std::vector<float> weights = random_floats(total * c.n, seed);  // IO layout
   const std::vector<float> bias = random_floats(c.n, seed + 1);
   size_t packed_bytes = 0;
   if (!kernel.layout->group_bytes(shape, &packed_bytes)) return "the packed size overflows";
   std::vector<unsigned char> packed(packed_bytes);
   kernel.layout->pack_group(shape, pw::group_weights{weights.data(), PW_WEIGHTS_IO, bias.data()}, packed.data());
+  if (bf16)
+    for (float& w : weights) w = pw::round_to_bf16(w);
 
   // Input rows in reverse order at an odd stride; channels outside the block are NaN,
   // so a read outside it would show in the sums. The first row ends at the guard.
   const size_t in_stride = total + 3;
-  guarded_floats input((c.m - 1) * in_stride + total);
-  std::vector<const float*> rows(c.m);
+  guarded_floats input(bf16 ? 1 : (c.m - 1) * in_stride + total);
+  guarded<uint16_t> input_bf16(bf16 ? (c.m - 1) * in_stride + total : 1);
+  std::vector<const float*> rows(c.m);             // what the reference reads
+  std::vector<const void*> kernel_rows(c.m);       // what the kernel reads
+  std::vector<float> bf16_values(bf16 ? c.m * in_stride : 0);
   const std::vector<float> x = random_floats(c.m * total, seed + 2);
   for (size_t m = 0; m < c.m; ++m) {
-    float* row = input.data() + (c.m - 1 - m) * in_stride;
+    float* row = bf16 ? bf16_values.data() + m * in_stride : input.data() + (c.m - 1 - m) * in_stride;
     rows[m] = row;
+    kernel_rows[m] = row;
     for (size_t i = 0; i < total; ++i) row[i] = (i >= k0 && i < k0 + c.kc) ? x[m * total + i] : NAN;
     if (c.nan_input && m == (c.m > 1 ? 1 : 0)) row[k0 + c.kc / 2] = NAN;
     if (m != 0)  // row 0 is the last in memory: the guard page follows it
       for (size_t i = total; i < in_stride; ++i) row[i] = NAN;
+    if (bf16) {
+      uint16_t* bits = input_bf16.data() + (c.m - 1 - m) * in_stride;
+      const size_t used = m != 0 ? in_stride : total;
+      for (size_t i = 0; i < used; ++i) {
+        bits[i] = pw::bf16_from_float(row[i]);
+        row[i] = pw::float_from_bf16(bits[i]);
+      }
+      kernel_rows[m] = bits;
+    }
   }
 
   // Output: one row of sentinels before the tile, sentinels in the gap after column n,
@@ -128,7 +148,7 @@ std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c,
   t.mr = c.m;
   t.nc = c.n;
   t.kc = c.kc;
-  t.input_rows = rows.data();
+  t.input_rows = kernel_rows.data();
   t.input_offset = k0;
   t.weights = packed.data() + kernel.layout->block_offset(shape, k0);
   t.output = tile;

@@ -1,4 +1,4 @@
-/* pointwise: fp32 1x1 (pointwise) convolutions on NHWC tensors.
+/* pointwise: fp32 and bfloat16 1x1 (pointwise) convolutions on NHWC tensors.
  *
  * With G groups, Ci input and Co output channels per group and stride (sh, sw),
  * no padding: OH = (H - 1) / sh + 1, OW = (W - 1) / sw + 1 and
@@ -22,7 +22,7 @@
 #include <stddef.h>
 
 #define POINTWISE_VERSION_MAJOR 0
-#define POINTWISE_VERSION_MINOR 1
+#define POINTWISE_VERSION_MINOR 2
 #define POINTWISE_VERSION_PATCH 0
 
 #if defined(_WIN32)
@@ -50,8 +50,32 @@ typedef enum pw_isa {
   PW_ISA_SSE = 2,    /* SSE2: every x86-64 CPU */
   PW_ISA_AVX2 = 3,   /* AVX2 + FMA3 */
   PW_ISA_AVX512 = 4, /* AVX-512F */
-  PW_ISA_NEON = 5    /* AArch64 Advanced SIMD */
+  PW_ISA_NEON = 5,   /* AArch64 Advanced SIMD */
+  PW_ISA_AVX512_BF16 = 6, /* AVX512_BF16 (vdpbf16ps) with AVX-512F/BW/VL; PW_MATH_BF16 only */
+  PW_ISA_AMX = 7,         /* AMX-TILE + AMX-BF16; PW_MATH_BF16 only (not built into this version) */
+  PW_ISA_NEON_BF16 = 8    /* AArch64 FEAT_BF16 (BFDOT); PW_MATH_BF16 only */
 } pw_isa;
+
+/* The element type of a tensor. bfloat16 (bf16) is the top 16 bits of an IEEE fp32
+   value, passed as uint16_t bits. */
+typedef enum pw_datatype {
+  PW_DATATYPE_F32 = 0,
+  PW_DATATYPE_BF16 = 1
+} pw_datatype;
+
+/* How products are formed.
+   PW_MATH_F32: fp32 products and sums of the inputs as given (bf16 inputs widen
+     exactly to fp32).
+   PW_MATH_BF16: weights are rounded to bf16 at create and fp32 inputs when they are
+     loaded (round to nearest even), products are exact, sums, bias, residual and
+     clamp are fp32, and a bf16 output is rounded to nearest even after the clamp.
+     NaN stays NaN and +-Inf stays +-Inf. Denormal bf16 inputs and weights may count
+     as zero, and so may sums below FLT_MIN in magnitude (the bf16 dot-product
+     instructions flush them whatever the floating-point mode). */
+typedef enum pw_math {
+  PW_MATH_F32 = 0,
+  PW_MATH_BF16 = 1
+} pw_math;
 
 typedef enum pw_weight_layout {
   PW_WEIGHTS_IO = 0, /* w[g][i][o]: TensorFlow/Keras HWIO with a 1x1 kernel */
@@ -67,10 +91,13 @@ typedef struct pw_conv_desc {
   float output_min, output_max;  /* clamp; -INFINITY and INFINITY for none */
   pw_isa isa;
   int flush_denormals;           /* nonzero: FTZ/DAZ during a run, the caller's mode restored after */
+  pw_datatype input_type;        /* element type of the input */
+  pw_datatype output_type;       /* element type of the output and the residual */
+  pw_math math;
 } pw_conv_desc;
 
-/* Defaults: 1 group, stride 1, IO weights, no clamp, PW_ISA_AUTO, denormals kept.
-   A NULL desc is ignored. */
+/* Defaults: 1 group, stride 1, IO weights, no clamp, PW_ISA_AUTO, denormals kept,
+   fp32 tensors and fp32 math. A NULL desc is ignored. */
 PW_API void pw_conv_desc_init(pw_conv_desc* desc, size_t in_channels, size_t out_channels);
 
 typedef struct pw_conv pw_conv;             /* weights packed once, run many times */
@@ -78,8 +105,12 @@ typedef struct pw_threadpool pw_threadpool;
 
 /* Copies and packs G*Ci*Co weights and G*Co biases (bias may be NULL: zero); the
    caller's arrays may be freed at once. On failure *conv is set to NULL.
+   Weights and biases are fp32 for every datatype and math (bf16 weights widen
+   exactly to fp32).
    PW_ERROR_UNSUPPORTED: desc->isa (or POINTWISE_ISA for PW_ISA_AUTO) names a variant
-   that is not built in or that this CPU cannot run. */
+   that is not built in, that this CPU cannot run, or that cannot do desc->math (the
+   bf16 variants do PW_MATH_BF16 only). PW_ISA_AUTO picks the best variant that can
+   do the desc: every fp32 variant does both maths. */
 PW_API pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights,
                                 const float* bias, pw_conv** conv);
 
@@ -88,7 +119,9 @@ PW_API pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights,
    nothing; input, output and residual may then be NULL. conv must still be valid
    and the pixel strides must still fit the channels (they do not depend on the
    size), so code that passes an empty batch does not first fail on a full one.
-   Pixel strides are in floats; 0 means dense (G*Ci for the input, G*Co for the
+   The tensors hold desc->input_type (input) and desc->output_type (output and
+   residual) elements; pixel strides count elements of the tensor's own type; 0
+   means dense (G*Ci for the input, G*Co for the
    output and residual). residual may be NULL (none) or equal to output (in-place
    add, same pixel stride). Otherwise the output must share no element (no byte of
    a float it writes) with the input or the residual; elements, not address ranges,
@@ -109,9 +142,9 @@ PW_API pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights,
    threadpool NULL runs on the calling thread. Results are bitwise identical for
    every thread count and pool. A conv may be run from many threads at once. */
 PW_API pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t height, size_t width,
-                             const float* input, size_t input_pixel_stride,
-                             float* output, size_t output_pixel_stride,
-                             const float* residual, size_t residual_pixel_stride,
+                             const void* input, size_t input_pixel_stride,
+                             void* output, size_t output_pixel_stride,
+                             const void* residual, size_t residual_pixel_stride,
                              pw_threadpool* threadpool);
 
 PW_API void pw_conv_destroy(pw_conv* conv); /* NULL is a no-op */
@@ -129,7 +162,8 @@ PW_API pw_isa pw_best_isa(void);              /* what PW_ISA_AUTO picks here (PO
                                                  cannot be honoured */
 PW_API int pw_isa_supported(pw_isa isa);      /* 1: built in and runnable on this CPU */
 PW_API const char* pw_isa_name(pw_isa isa);   /* "auto", "scalar", "sse", "avx2", "avx512",
-                                                 "neon"; "unknown" out of range */
+                                                 "neon", "avx512_bf16", "amx", "neon_bf16";
+                                                 "unknown" out of range */
 PW_API pw_status pw_isa_from_name(const char* name, pw_isa* isa); /* any case: "AVX2", "Avx512" */
 
 /* A pool of threads-1 workers plus the calling thread (pthreadpool).

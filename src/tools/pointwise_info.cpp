@@ -5,7 +5,8 @@
 // line the register and cache tiles of every runnable variant.
 //
 //   pointwise-info [--in Ci --out Co --height H --width W [--batch N] [--stride S]
-//                   [--groups G] [--threads T]]
+//                   [--groups G] [--threads T] [--math f32|bf16] [--input-type f32|bf16]
+//                   [--output-type f32|bf16]]
 //
 // Users point it at their own layer sizes: every input gets a result (exit 0) or a
 // message saying what is wrong (exit 1 for a layer, 2 for the command line), never a
@@ -20,7 +21,10 @@
 #include <thread>
 #include <vector>
 
+#include <strings.h>
+
 #include "checked_math.h"
+#include "conv.h"
 #include "cpu_info.h"
 #include "dispatch.h"
 #include "planner.h"
@@ -34,6 +38,8 @@ namespace {
 
 struct layer_args {
   size_t in = 0, out = 0, height = 0, width = 0, batch = 1, stride = 1, groups = 1, threads = 1;
+  pw_math math = PW_MATH_F32;
+  pw_datatype input_type = PW_DATATYPE_F32, output_type = PW_DATATYPE_F32;
   bool any_option = false;  // a layer option was given
   bool given() const { return any_option; }
 };
@@ -41,7 +47,7 @@ struct layer_args {
 void usage(std::FILE* to, const char* program) {
   std::fprintf(to,
                "usage: %s [--in Ci --out Co --height H --width W [--batch N] [--stride S] [--groups G] "
-               "[--threads T]]\n"
+               "[--threads T] [--math f32|bf16] [--input-type f32|bf16] [--output-type f32|bf16]]\n"
                "  without a layer: the CPU, its caches and the variants; with one: also the tiles.\n"
                "  --threads 0 means one per online CPU.\n",
                program);
@@ -67,6 +73,20 @@ bool parse_size(const char* option, const char* text, size_t* value) {
   return true;
 }
 
+// "f32" or "bf16" (any case) as 0 or 1.
+bool parse_type(const char* option, const char* text, int* value) {
+  if (strcasecmp(text, "f32") == 0) {
+    *value = 0;
+    return true;
+  }
+  if (strcasecmp(text, "bf16") == 0) {
+    *value = 1;
+    return true;
+  }
+  std::fprintf(stderr, "%s needs f32 or bf16, got \"%.40s\"\n", option, text);
+  return false;
+}
+
 enum class parse_result { ok, help, bad };
 
 parse_result parse_args(int argc, char** argv, layer_args* args) {
@@ -78,6 +98,23 @@ parse_result parse_args(int argc, char** argv, layer_args* args) {
                  {"--groups", &args->groups}, {"--threads", &args->threads}};
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return parse_result::help;
+    const char* type_options[] = {"--math", "--input-type", "--output-type"};
+    bool typed = false;
+    for (int t = 0; t < 3; ++t) {
+      if (std::strcmp(argv[i], type_options[t]) != 0) continue;
+      typed = true;
+      int value = 0;
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", argv[i]);
+        return parse_result::bad;
+      }
+      if (!parse_type(argv[i], argv[i + 1], &value)) return parse_result::bad;
+      if (t == 0) args->math = value ? PW_MATH_BF16 : PW_MATH_F32;
+      if (t == 1) args->input_type = value ? PW_DATATYPE_BF16 : PW_DATATYPE_F32;
+      if (t == 2) args->output_type = value ? PW_DATATYPE_BF16 : PW_DATATYPE_F32;
+      ++i;
+    }
+    if (typed) continue;
     bool known = false;
     for (const option_slot& option : options) {
       if (std::strcmp(argv[i], option.name) != 0) continue;
@@ -200,12 +237,20 @@ void print_variants() {
 bool print_tiles(pw_isa isa, const layer_args& args, const layer_sizes& sizes, const float* weights,
                  size_t threads, const char* note) {
   pw_conv_info info{};
+  pw_conv_desc desc;
+  pw_conv_desc_init(&desc, args.in, args.out);
+  desc.groups = args.groups;
+  desc.stride_h = desc.stride_w = args.stride;
+  desc.isa = isa;
+  desc.math = args.math;
+  desc.input_type = args.input_type;
+  desc.output_type = args.output_type;
+  const pw::variant* named = pw::find_built_variant(isa);
+  if (named != nullptr && !pw::variant_does_math(*named, args.math)) {
+    std::printf("  %-12s does bf16 math only (--math bf16)\n", named->name);
+    return true;
+  }
   if (weights != nullptr) {
-    pw_conv_desc desc;
-    pw_conv_desc_init(&desc, args.in, args.out);
-    desc.groups = args.groups;
-    desc.stride_h = desc.stride_w = args.stride;
-    desc.isa = isa;
     pw_conv* conv = nullptr;
     if (pw_conv_create(&desc, weights, nullptr, &conv) != PW_OK) {
       std::printf("  %-12s cannot create: %s\n", pw_isa_name(isa), pw_last_error());
@@ -214,10 +259,9 @@ bool print_tiles(pw_isa isa, const layer_args& args, const layer_sizes& sizes, c
     pw_conv_get_info(conv, &info);
     pw_conv_destroy(conv);
   } else {
-    const pw_isa chosen = isa == PW_ISA_AUTO ? pw_best_isa() : isa;
+    const pw_isa chosen = isa == PW_ISA_AUTO ? pw::best_isa_for(pw::host_cpu_features(), args.math) : isa;
     const pw::variant* v = pw::find_built_variant(chosen);
-    const pw::channel_plan planned = pw::plan_channels(args.in, args.out, v->kernel->mr, v->kernel->nr,
-                                                       pw::host_cache_sizes(), v->kernel->l1_bytes_per_input_channel);
+    const pw::channel_plan planned = pw::plan_channels_for(*v->kernel, desc);
     info = {chosen, v->kernel->mr, v->kernel->nr, planned.kc, planned.nc, 0};
   }
   const pw::variant* v = pw::find_built_variant(info.isa);
@@ -225,8 +269,7 @@ bool print_tiles(pw_isa isa, const layer_args& args, const layer_sizes& sizes, c
   const pw::channel_plan channels{info.kc, info.nc};
   const pw::run_plan run = pw::plan_run(pixels, args.groups, args.out, channels, info.mr, info.nr, threads,
                                         pw::host_cache_sizes());
-  const pw::channel_plan planned = pw::plan_channels(args.in, args.out, v->kernel->mr, v->kernel->nr,
-                                                     pw::host_cache_sizes(), v->kernel->l1_bytes_per_input_channel);
+  const pw::channel_plan planned = pw::plan_channels_for(*v->kernel, desc);
   const std::string packed =
       weights != nullptr ? "packed weights " + std::to_string(info.packed_weight_bytes / 1024) + " KiB" : "not created";
   std::printf("  %-12s mr %2zu  nr %2zu  kc %5zu  nc %5zu  pixel tile %5zu  channel tile %5zu  tiles %zu x %zu "
@@ -245,9 +288,10 @@ bool print_layer(const layer_args& args) {
   const double flops = 2.0 * static_cast<double>(sizes.pixels) * static_cast<double>(args.groups) *
                        static_cast<double>(args.in) * static_cast<double>(args.out);
   std::printf("layer: batch %zu, %zux%zu, %zu group(s) of %zu -> %zu channels, stride %zu: output %zux%zu, "
-              "%zu pixels, %.3f GFLOP per run, %zu thread(s)\n",
+              "%zu pixels, %.3f GFLOP per run, %zu thread(s); %s math, %s input, %s output\n",
               args.batch, args.height, args.width, args.groups, args.in, args.out, args.stride, sizes.out_h,
-              sizes.out_w, sizes.pixels, flops * 1e-9, threads);
+              sizes.out_w, sizes.pixels, flops * 1e-9, threads, args.math == PW_MATH_BF16 ? "bf16" : "f32",
+              args.input_type == PW_DATATYPE_BF16 ? "bf16" : "f32", args.output_type == PW_DATATYPE_BF16 ? "bf16" : "f32");
   std::vector<float> weights;
   if (sizes.weight_floats * sizeof(float) <= kMaxWeightBytesToCreate) {
     try {
