@@ -40,7 +40,7 @@ configure_package_config_file(
   INSTALL_DESTINATION ${POINTWISE_INSTALL_CMAKEDIR})
 write_basic_package_version_file(
   ${PROJECT_BINARY_DIR}/pointwiseConfigVersion.cmake
-  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)  # 0.x: each minor version may break the API
 install(FILES ${PROJECT_BINARY_DIR}/pointwiseConfig.cmake ${PROJECT_BINARY_DIR}/pointwiseConfigVersion.cmake
         DESTINATION ${POINTWISE_INSTALL_CMAKEDIR} COMPONENT development)
 

@@ -77,15 +77,16 @@ mv "$work/staging" "$work/prefix"   # installed in one place, used from another
 prefix="$work/prefix"
 (cd "$prefix" && find . -type f -o -type l | sort | sed 's/^/     /')
 
-check "libpointwise.so.0.1.0 with SONAME libpointwise.so.0" soname_is "$prefix/lib/libpointwise.so.0.1.0" libpointwise.so.0
-check "libpointwise.so.0 -> libpointwise.so.0.1.0" test "$(readlink "$prefix/lib/libpointwise.so.0")" = libpointwise.so.0.1.0
-check "libpointwise.so -> libpointwise.so.0" test "$(readlink "$prefix/lib/libpointwise.so")" = libpointwise.so.0
-check "installed library exports only pw_*" exports_only_pw "$prefix/lib/libpointwise.so.0.1.0"
+check "libpointwise.so.0.2.0 with SONAME libpointwise.so.0.2" soname_is "$prefix/lib/libpointwise.so.0.2.0" libpointwise.so.0.2
+check "libpointwise.so.0.2 -> libpointwise.so.0.2.0" test "$(readlink "$prefix/lib/libpointwise.so.0.2")" = libpointwise.so.0.2.0
+check "libpointwise.so -> libpointwise.so.0.2" test "$(readlink "$prefix/lib/libpointwise.so")" = libpointwise.so.0.2
+check "installed library exports only pw_*" exports_only_pw "$prefix/lib/libpointwise.so.0.2.0"
 check "header, CMake package and pkg-config file" test -f "$prefix/include/pointwise/pointwise.h" \
   -a -f "$prefix/lib/cmake/pointwise/pointwiseConfig.cmake" -a -f "$prefix/lib/pkgconfig/pointwise.pc"
-check "package version 0.1.0 satisfies 0.1" version_compatible "$prefix/lib/cmake/pointwise" 0.1 TRUE
-check "package version 0.1.0 refuses 1.0 (SameMajorVersion)" version_compatible "$prefix/lib/cmake/pointwise" 1.0 FALSE
-check "package version 0.1.0 refuses 0.2" version_compatible "$prefix/lib/cmake/pointwise" 0.2 FALSE
+check "package version 0.2.0 satisfies 0.2" version_compatible "$prefix/lib/cmake/pointwise" 0.2 TRUE
+check "package version 0.2.0 refuses 1.0" version_compatible "$prefix/lib/cmake/pointwise" 1.0 FALSE
+check "package version 0.2.0 refuses 0.1 (SameMinorVersion: the 0.1 ABI is gone)" version_compatible \
+  "$prefix/lib/cmake/pointwise" 0.1 FALSE
 if [ -f src/tools/CMakeLists.txt ]; then
   check "installed pointwise-info runs from the moved prefix" \
     bash -c "'$prefix/bin/pointwise-info' --in 8 --out 4 --height 3 --width 3 | grep -q PW_ISA_AUTO"
