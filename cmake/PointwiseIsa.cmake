@@ -23,8 +23,8 @@ endif()
 set(POINTWISE_FLAGS_scalar "")
 set(POINTWISE_FLAGS_sse -msse2)
 set(POINTWISE_FLAGS_avx2 -mavx2 -mfma)
-set(POINTWISE_FLAGS_avx512 -mavx512f -mavx2 -mfma)
-set(POINTWISE_FLAGS_avx512_bf16 -mavx512f -mavx512bw -mavx512vl -mavx512bf16 -mavx2 -mfma)
+set(POINTWISE_FLAGS_avx512 -mavx512f -mavx2 -mfma -mprefer-vector-width=512)
+set(POINTWISE_FLAGS_avx512_bf16 -mavx512f -mavx512bw -mavx512vl -mavx512bf16 -mavx2 -mfma -mprefer-vector-width=512)
 # The smallest target with BFDOT: armv8.6-a would let GCC use Armv8.3-8.6
 # instructions that some BF16 cores (Neoverse V1: Armv8.4 + BF16) lack.
 set(POINTWISE_FLAGS_neon_bf16 -march=armv8.2-a+bf16)

@@ -79,12 +79,20 @@ extern const weight_layout f32_panel_layout;
 // weights always rounded to bf16 (kernels/bf16_pair_layout.cpp).
 extern const weight_layout bf16_pair_layout;
 
-// Conversions over n contiguous elements, compiled with the variant's own flags
-// (kernels/bf16.h); the tile loop converts rows and outputs through them.
+// The conversions the tile loop needs, compiled with the variant's own flags
+// (kernels/bf16.h): fp32 -> fp32 rounded to bf16, bf16 -> fp32 (exact), and fp32 ->
+// bf16 (nearest even).
+enum conversion { kRoundF32 = 0, kWidenBf16 = 1, kNarrowF32 = 2 };
+// `count` rows of n elements, row r from element `offset` of rows[r], written densely
+// to out (row r at out + r * n elements).
+using gathered_conversion_fn = void (*)(const void* const* rows, size_t offset, size_t count, size_t n, void* out);
+// `count` rows of n elements, in_stride and out_stride elements apart.
+using strided_conversion_fn = void (*)(const void* in, size_t in_stride, size_t count, size_t n, void* out,
+                                       size_t out_stride);
 struct element_conversions {
-  void (*round_f32)(const void* in, void* out, size_t n);   // fp32 -> fp32 rounded to bf16
-  void (*widen_bf16)(const void* in, void* out, size_t n);  // bf16 -> fp32 (exact)
-  void (*narrow_f32)(const void* in, void* out, size_t n);  // fp32 -> bf16, nearest even
+  gathered_conversion_fn gathered[3];  // by `conversion`: input rows for the kernel
+  strided_conversion_fn widen_bf16;    // a bf16 residual into the fp32 scratch
+  strided_conversion_fn narrow_f32;    // the fp32 scratch into a bf16 output
 };
 
 struct microkernel {

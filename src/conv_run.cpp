@@ -56,7 +56,7 @@ struct run_context {
   run_plan plan;
   // How the input rows reach the kernel: in place (nullptr), or converted per
   // register group and block into a stack buffer (see needs_row_conversion).
-  void (*convert_rows)(const void* in, void* out, size_t n);
+  gathered_conversion_fn convert_rows;
   size_t input_element_bytes, kernel_element_bytes;
   bool bf16_output;
 };
@@ -69,11 +69,8 @@ const void* const* rows_for_kernel(const run_context& ctx, const void* const* ro
     *input_offset = k0;
     return rows;
   }
-  for (size_t m = 0; m < count; ++m) {
-    unsigned char* row = buffer + m * kc * ctx.kernel_element_bytes;
-    ctx.convert_rows(static_cast<const unsigned char*>(rows[m]) + k0 * ctx.input_element_bytes, row, kc);
-    converted[m] = row;
-  }
+  ctx.convert_rows(rows, k0, count, kc, buffer);
+  for (size_t m = 0; m < count; ++m) converted[m] = buffer + m * kc * ctx.kernel_element_bytes;
   *input_offset = 0;
   return converted;
 }
@@ -186,11 +183,9 @@ void run_tile(void* opaque, size_t index) {
   for (size_t p0 = 0; p0 < m_count; p0 += pass) {
     const size_t count = std::min(pass, m_count - p0);
     if (residual != nullptr)
-      for (size_t m = 0; m < count; ++m)
-        convert.widen_bf16(residual + (p0 + m) * ctx.residual_stride, scratch + m * n_count, n_count);
+      convert.widen_bf16(residual + p0 * ctx.residual_stride, ctx.residual_stride, count, n_count, scratch, n_count);
     run_blocks(p0, count, scratch, n_count, residual != nullptr ? scratch : nullptr, n_count);
-    for (size_t m = 0; m < count; ++m)
-      convert.narrow_f32(scratch + m * n_count, output + (p0 + m) * ctx.output_stride, n_count);
+    convert.narrow_f32(scratch, n_count, count, n_count, output + p0 * ctx.output_stride, ctx.output_stride);
   }
 }
 
@@ -291,11 +286,11 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
   ctx.bf16_output = conv->output_type == PW_DATATYPE_BF16;
   ctx.convert_rows = nullptr;
   if (kernel.input_type == element_type::bf16) {
-    if (conv->input_type == PW_DATATYPE_F32) ctx.convert_rows = kernel.conversions->narrow_f32;
+    if (conv->input_type == PW_DATATYPE_F32) ctx.convert_rows = kernel.conversions->gathered[kNarrowF32];
   } else if (conv->input_type == PW_DATATYPE_BF16) {
-    ctx.convert_rows = kernel.conversions->widen_bf16;  // bf16 values are exact in fp32: both maths
+    ctx.convert_rows = kernel.conversions->gathered[kWidenBf16];  // bf16 values are exact in fp32: both maths
   } else if (conv->math == PW_MATH_BF16) {
-    ctx.convert_rows = kernel.conversions->round_f32;
+    ctx.convert_rows = kernel.conversions->gathered[kRoundF32];
   }
   ctx.plan = plan_run(pixels, conv->groups, conv->out_channels, conv->channels, kernel.mr, kernel.nr, threads,
                       host_cache_sizes());
