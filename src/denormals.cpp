@@ -1,3 +1,4 @@
+// The FTZ/DAZ scope of a run: the x86 MXCSR or the AArch64 FPCR bits, saved and restored.
 #include "denormals.h"
 
 #if defined(__x86_64__) || defined(__i386__)

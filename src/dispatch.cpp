@@ -1,3 +1,4 @@
+// The variant table expanded from kernels/variants.def, and the choice of a variant for a request.
 #include "dispatch.h"
 
 #include <cstdio>

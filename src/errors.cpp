@@ -1,3 +1,4 @@
+// The per-thread message behind pw_last_error() and the fail() helper that sets it.
 #include "errors.h"
 
 #include <cstdarg>

@@ -1,3 +1,4 @@
+// kc and nc at create, the tiles and tasks of a run: see planner.h.
 #include "planner.h"
 
 #include <algorithm>

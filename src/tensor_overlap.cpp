@@ -1,3 +1,4 @@
+// Whether two NHWC tensors share an element: see tensor_overlap.h.
 #include "tensor_overlap.h"
 
 #include <utility>

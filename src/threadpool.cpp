@@ -1,3 +1,4 @@
+// pw_threadpool: pthreadpool or a host parallel-for behind run_tasks, and the C API that makes them.
 #include "threadpool.h"
 
 #include <pthread.h>
