@@ -158,7 +158,8 @@ def load():
         lib.pw_version.argtypes = []
         version = lib.pw_version().decode()
         if not abi_compatible(_version_tuple(version)):
-            tried.append("%s (pointwise %s; this binding needs the ABI of %d.%d)" % ((candidate, version) + ABI_VERSION))
+            tried.append("%s (pointwise %s; this binding needs the ABI of %d.%d)"
+                         % ((candidate, version) + ABI_VERSION))
             continue
         for name, (restype, argtypes) in _PROTOTYPES.items():
             function = getattr(lib, name)
