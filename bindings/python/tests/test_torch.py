@@ -1,6 +1,12 @@
 """torch.Tensor operands: against torch.nn.functional.conv2d on channels_last tensors,
 zero-copy through data_ptr() and strides, and the tensors that are refused."""
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -179,3 +185,13 @@ def test_input_that_requires_grad_is_read():
     x = torch.ones(1, 2, 2, 4, requires_grad=True)
     y = pointwise.Conv1x1(np.ones((4, 3), np.float32)).conv(x)
     assert not y.requires_grad and torch.all(y == 4)
+
+
+def test_torch_example_runs():
+    example = Path(__file__).resolve().parents[3] / "examples/python/torch_bf16.py"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    result = subprocess.run([sys.executable, str(example)], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    match = re.fullmatch(r"(\w+) bf16 \(1, 256, 56, 56\) True max \|difference\| from torch: (\S+)\n", result.stdout)
+    assert match and pointwise.isa_supported(match.group(1), math="bf16"), result.stdout
+    assert float(match.group(2)) <= 2 ** -6  # a bf16 rounding step or two of values near 1
