@@ -2,11 +2,12 @@
 # Uses pointwise the way another project would: installs it into a temporary prefix,
 # moves the tree (relocatable), builds the C example against it through
 # find_package and through pkg-config, checks the exports, does the same for a static
-# build, then runs the Python binding's tests against the installed package.
+# build, then runs the Python binding's tests against the installed package, with
+# PyTorch (python3-torch) for the tests that take torch tensors.
 set -euo pipefail
 source .ci/lib.sh
-need_packages "${BASE_PACKAGES[@]}" python3 python3-numpy python3-pytest binutils
-PYTHON=/usr/bin/python3   # Debian's, with python3-numpy (not whatever python3 is first on PATH)
+need_packages "${BASE_PACKAGES[@]}" python3 python3-numpy python3-pytest python3-torch binutils
+PYTHON=/usr/bin/python3   # Debian's, with python3-numpy and python3-torch (not whatever python3 is first on PATH)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -77,16 +78,30 @@ mv "$work/staging" "$work/prefix"   # installed in one place, used from another
 prefix="$work/prefix"
 (cd "$prefix" && find . -type f -o -type l | sort | sed 's/^/     /')
 
-check "libpointwise.so.0.2.0 with SONAME libpointwise.so.0.2" soname_is "$prefix/lib/libpointwise.so.0.2.0" libpointwise.so.0.2
-check "libpointwise.so.0.2 -> libpointwise.so.0.2.0" test "$(readlink "$prefix/lib/libpointwise.so.0.2")" = libpointwise.so.0.2.0
-check "libpointwise.so -> libpointwise.so.0.2" test "$(readlink "$prefix/lib/libpointwise.so")" = libpointwise.so.0.2
-check "installed library exports only pw_*" exports_only_pw "$prefix/lib/libpointwise.so.0.2.0"
+# The version is the installed header's; the SONAME names the ABI, which before 1.0
+# changes with the minor version (libpointwise.so.0.2), and from 1.0 on with the major.
+header="$prefix/include/pointwise/pointwise.h"
+version_part() { sed -n "s/^#define POINTWISE_VERSION_$1 \([0-9]*\)$/\1/p" "$header"; }
+major=$(version_part MAJOR) minor=$(version_part MINOR) patch=$(version_part PATCH)
+version="$major.$minor.$patch"
+if [ "$major" -eq 0 ]; then abi="$major.$minor"; else abi="$major"; fi
+library="libpointwise.so.$version"
+soname="libpointwise.so.$abi"
+check "libpointwise.so.$version (the header's version) is installed" test -f "$prefix/lib/$library"
+check "$library has SONAME $soname" soname_is "$prefix/lib/$library" "$soname"
+check "$soname -> $library" test "$(readlink "$prefix/lib/$soname")" = "$library"
+check "libpointwise.so -> $soname" test "$(readlink "$prefix/lib/libpointwise.so")" = "$soname"
+check "installed library exports only pw_*" exports_only_pw "$prefix/lib/$library"
 check "header, CMake package and pkg-config file" test -f "$prefix/include/pointwise/pointwise.h" \
   -a -f "$prefix/lib/cmake/pointwise/pointwiseConfig.cmake" -a -f "$prefix/lib/pkgconfig/pointwise.pc"
-check "package version 0.2.0 satisfies 0.2" version_compatible "$prefix/lib/cmake/pointwise" 0.2 TRUE
-check "package version 0.2.0 refuses 1.0" version_compatible "$prefix/lib/cmake/pointwise" 1.0 FALSE
-check "package version 0.2.0 refuses 0.1 (SameMinorVersion: the 0.1 ABI is gone)" version_compatible \
-  "$prefix/lib/cmake/pointwise" 0.1 FALSE
+check "package version $version satisfies $major.$minor" version_compatible "$prefix/lib/cmake/pointwise" "$major.$minor" TRUE
+check "package version $version refuses $((major + 1)).0" version_compatible "$prefix/lib/cmake/pointwise" "$((major + 1)).0" FALSE
+check "package version $version refuses $major.$((minor + 1))" \
+  version_compatible "$prefix/lib/cmake/pointwise" "$major.$((minor + 1))" FALSE
+if [ "$major" -eq 0 ] && [ "$minor" -gt 0 ]; then
+  check "package version $version refuses 0.$((minor - 1)) (SameMinorVersion: each 0.x ABI is its own)" \
+    version_compatible "$prefix/lib/cmake/pointwise" "0.$((minor - 1))" FALSE
+fi
 if [ -f src/tools/CMakeLists.txt ]; then
   check "installed pointwise-info runs from the moved prefix" \
     bash -c "'$prefix/bin/pointwise-info' --in 8 --out 4 --height 3 --width 3 | grep -q PW_ISA_AUTO"

@@ -16,15 +16,35 @@ import sys
 import sysconfig
 from pathlib import Path
 
-# The C API major version this binding is written against (pointwise.h).
-API_MAJOR = 0
+# The ABI this binding is written against (pointwise.h: the pw_conv_desc layout, the
+# prototypes). Before 1.0 a minor version changes the ABI, as 0.2 did (bf16: the desc
+# grew), so 0.x needs the same minor; from 1.0 on, the same major and a minor at least this.
+ABI_VERSION = (0, 2)
+
+
+def abi_compatible(version):
+    """True when a library of version (major, minor, ...) has the ABI of this binding."""
+    major, minor = version[0], version[1]
+    if major != ABI_VERSION[0]:
+        return False
+    return minor == ABI_VERSION[1] if major == 0 else minor >= ABI_VERSION[1]
+
+
+def _soname_suffix():
+    # The SONAME follows the ABI: libpointwise.so.0.2 before 1.0, libpointwise.so.1 after.
+    return "%d.%d" % ABI_VERSION if ABI_VERSION[0] == 0 else "%d" % ABI_VERSION[0]
+
 
 if sys.platform == "darwin":
-    _FILE_NAMES = ("libpointwise.%d.dylib" % API_MAJOR, "libpointwise.dylib")
+    _FILE_NAMES = ("libpointwise.%s.dylib" % _soname_suffix(), "libpointwise.%d.dylib" % ABI_VERSION[0],
+                   "libpointwise.dylib")
 elif sys.platform == "win32":
     _FILE_NAMES = ("pointwise.dll",)
 else:
-    _FILE_NAMES = ("libpointwise.so.%d" % API_MAJOR, "libpointwise.so")
+    # The ABI's own name first; the plain .so (a build tree's or -dev link) and the
+    # major-only name may be any version, which load() checks before using it.
+    _FILE_NAMES = ("libpointwise.so.%s" % _soname_suffix(), "libpointwise.so.%d" % ABI_VERSION[0],
+                   "libpointwise.so")
 
 
 class pw_conv_desc(ctypes.Structure):
@@ -39,6 +59,9 @@ class pw_conv_desc(ctypes.Structure):
         ("output_max", ctypes.c_float),
         ("isa", ctypes.c_int),
         ("flush_denormals", ctypes.c_int),
+        ("input_type", ctypes.c_int),
+        ("output_type", ctypes.c_int),
+        ("math", ctypes.c_int),
     ]
 
 
@@ -57,6 +80,9 @@ class pw_conv_info(ctypes.Structure):
 PW_WEIGHTS_IO = 0
 PW_WEIGHTS_OI = 1
 PW_ISA_AUTO = 0
+# pw_datatype and pw_math values, by the names the binding accepts.
+DATATYPES = {"f32": 0, "bf16": 1}
+MATHS = {"f32": 0, "bf16": 1}
 # pw_isa_name answers "unknown" past the last variant; this bounds the walk should it not.
 _MAX_ISAS = 256
 
@@ -84,15 +110,16 @@ _PROTOTYPES = {
 
 
 def _candidates():
-    """Yields (path or name, whether it was asked for explicitly)."""
+    """Yields the paths or names to try, in order."""
     explicit = os.environ.get("POINTWISE_LIBRARY")
     if explicit:
         path = Path(explicit)
         if path.is_dir():
-            for name in _FILE_NAMES:
-                yield str(path / name), True
+            present = [path / name for name in _FILE_NAMES if (path / name).is_file()]
+            for candidate in present or [path / _FILE_NAMES[0]]:
+                yield str(candidate)
         else:
-            yield str(path), True
+            yield str(path)
         return
     here = Path(__file__).resolve().parent
     lib_dirs = ["lib", "lib64"]
@@ -105,41 +132,49 @@ def _candidates():
             for name in _FILE_NAMES:
                 candidate = directory / sub / name if sub else directory / name
                 if candidate.is_file():
-                    yield str(candidate), False
+                    yield str(candidate)
     found = ctypes.util.find_library("pointwise")
     if found:
-        yield found, False
-    yield _FILE_NAMES[0], False
+        yield found
+    yield _FILE_NAMES[0]
 
 
 def load():
-    """Returns the loaded library with every prototype declared; ImportError if none loads."""
+    """Returns the loaded library with every prototype declared; ImportError if none loads.
+    A library of another ABI (see ABI_VERSION) is passed over: its pw_conv_desc would
+    not be the one declared here."""
     tried = []
-    for candidate, explicit in _candidates():
+    for candidate in _candidates():  # an explicit POINTWISE_LIBRARY is the only candidate
         try:
             lib = ctypes.CDLL(candidate)
         except OSError as error:
             tried.append("%s (%s)" % (candidate, error))
-            if explicit:
-                break
             continue
         missing = [name for name in _PROTOTYPES if not hasattr(lib, name)]
         if missing:
             tried.append("%s (not libpointwise: no %s)" % (candidate, ", ".join(missing)))
-            if explicit:
-                break
+            continue
+        lib.pw_version.restype = ctypes.c_char_p
+        lib.pw_version.argtypes = []
+        version = lib.pw_version().decode()
+        if not abi_compatible(_version_tuple(version)):
+            tried.append("%s (pointwise %s; this binding needs the ABI of %d.%d)"
+                         % ((candidate, version) + ABI_VERSION))
             continue
         for name, (restype, argtypes) in _PROTOTYPES.items():
             function = getattr(lib, name)
             function.restype = restype
             function.argtypes = argtypes
-        major = int(lib.pw_version().decode().split(".")[0])
-        if major != API_MAJOR:
-            raise ImportError("%s is pointwise %s; this binding needs major version %d"
-                              % (candidate, lib.pw_version().decode(), API_MAJOR))
         return lib
     raise ImportError("cannot load libpointwise; set POINTWISE_LIBRARY to the library file. Tried: "
                       + "; ".join(tried))
+
+
+def _version_tuple(text):
+    try:
+        return tuple(int(part) for part in text.split(".")[:2])
+    except ValueError:
+        return (-1, -1)
 
 
 def isa_names(lib):

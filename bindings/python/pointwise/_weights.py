@@ -6,11 +6,13 @@ w[g][i][o] (PW_WEIGHTS_IO) or w[g][o][i] (PW_WEIGHTS_OI) order.
   (Ci/groups, Co)        2-D, layout "io" (default)   (Co, Ci/groups) with layout "oi"
   (groups, Ci/groups, Co/groups) or (groups, Co/groups, Ci/groups): the C API's own order
 
-Co is the total number of output channels, as in both frameworks.
+Co is the total number of output channels, as in both frameworks. A torch tensor
+(Conv2d.weight itself: bfloat16, requires_grad) is read as its float32 values.
 """
 
 import numpy as np
 
+from . import _torch
 from ._library import PW_WEIGHTS_IO, PW_WEIGHTS_OI
 
 _LAYOUTS = {"io": PW_WEIGHTS_IO, "oi": PW_WEIGHTS_OI}
@@ -37,7 +39,7 @@ def normalize(weights, layout, groups):
     """(float32 C-ordered weights, pw_weight_layout, in_channels, out_channels) per group."""
     if layout is not None and layout not in _LAYOUTS:
         raise ValueError("layout must be 'io' or 'oi', got %r" % (layout,))
-    array = np.asarray(weights)
+    array = np.asarray(_torch.as_values(weights))
     if array.dtype.kind not in "fiu":
         raise TypeError("weights must be real numbers, got dtype %s" % array.dtype)
     array = array.astype(np.float32, copy=False)

@@ -1,4 +1,4 @@
-"""Conv1x1: a pw_conv (weights packed once) run on NHWC float32 numpy arrays."""
+"""Conv1x1: a pw_conv (weights packed once) run on NHWC numpy arrays or torch tensors."""
 
 import collections
 import ctypes
@@ -6,12 +6,13 @@ import math
 
 import numpy as np
 
-from . import _arrays, _ints, _isas, _threads, _weights
+from . import _arrays, _ints, _isas, _threads, _torch, _weights
 from ._handle import Handle
-from ._library import pw_conv_desc, pw_conv_info
+from ._library import DATATYPES, MATHS, pw_conv_desc, pw_conv_info
 from .errors import error_for
 
-ConvInfo = collections.namedtuple("ConvInfo", "isa mr nr kc nc packed_weight_bytes")
+# The variant and its tiles (pw_conv_info), then the math and tensor types the conv was made with.
+ConvInfo = collections.namedtuple("ConvInfo", "isa mr nr kc nc packed_weight_bytes math input_type output_type")
 
 _ACTIVATIONS = {None: (-math.inf, math.inf), "relu": (0.0, math.inf), "relu6": (0.0, 6.0)}
 
@@ -39,6 +40,16 @@ def _pair(name, value):
     return tuple(pair)
 
 
+def _type_name(argument, value, names):
+    """A datatype or math name ("f32", "bf16", any case) as the binding spells it."""
+    if not isinstance(value, str):
+        raise TypeError("%s must be one of %s, got %r" % (argument, ", ".join(map(repr, names)), value))
+    name = value.lower()
+    if name not in names:
+        raise ValueError("%s must be one of %s, got %r" % (argument, ", ".join(map(repr, names)), value))
+    return name
+
+
 def _clamp(activation):
     if isinstance(activation, str) or activation is None:
         if activation not in _ACTIVATIONS:
@@ -54,14 +65,25 @@ def _clamp(activation):
 
 
 class Conv1x1:
-    """A 1x1 convolution with its weights packed once, for NHWC float32 arrays.
+    """A 1x1 convolution with its weights packed once, for NHWC numpy arrays and torch
+    tensors.
 
     weights: PyTorch (Co, Ci/groups, 1, 1), TensorFlow (1, 1, Ci/groups, Co), or 2-D
     (Ci/groups, Co) for layout="io" / (Co, Ci/groups) for layout="oi". bias: Co values
     or None. stride: int or (sh, sw). activation: None, "relu", "relu6" or a
-    (min, max) clamp. isa: "auto" or a variant name in any case ("scalar", "sse",
-    "avx2", "avx512", "neon"); UnsupportedError if this CPU or build lacks it.
+    (min, max) clamp. isa: "auto" or a variant name in any case (pointwise.ISAS:
+    "scalar", "sse", "avx2", "avx512", "avx512_bf16", ...); UnsupportedError if this
+    CPU or build lacks it, or if it does not do `math`.
     flush_denormals: run with FTZ/DAZ set (the caller's mode is restored after).
+    math: "f32" (fp32 products) or "bf16" (weights and inputs rounded to bf16 to
+    nearest even, exact products, fp32 sums; bf16 inputs and weights that are
+    denormal may count as zero). The bf16-only variants ("avx512_bf16", "neon_bf16")
+    do math="bf16" only: with math="f32" they raise UnsupportedError.
+    input_type, output_type: "f32" or "bf16", the element type of x, and of out and
+    the residual. A bf16 tensor is a uint16 numpy array of raw bf16 bits (numpy has
+    no bfloat16: see pointwise.to_bf16 and from_bf16) or a torch.bfloat16 tensor; an
+    f32 one is float32. Weights and bias are values of any real type (torch tensors
+    too), rounded to bf16 at create for math="bf16".
     groups and stride take any integer type (operator.index) but not bool.
 
     A Conv1x1 owns its packed weights in C: it cannot be copied or pickled (TypeError;
@@ -71,7 +93,7 @@ class Conv1x1:
     """
 
     def __init__(self, weights, bias=None, *, layout=None, groups=1, stride=1, activation=None,
-                 isa="auto", flush_denormals=False):
+                 isa="auto", flush_denormals=False, math="f32", input_type="f32", output_type="f32"):
         from . import _lib  # the loaded library, shared by the package
         self._lib = _lib
         self._handle = None
@@ -79,6 +101,9 @@ class Conv1x1:
         packed, layout_value, ci, co = _weights.normalize(weights, layout, groups)
         stride_h, stride_w = _pair("stride", stride)
         output_min, output_max = _clamp(activation)
+        math_name = _type_name("math", math, MATHS)
+        input_name = _type_name("input_type", input_type, DATATYPES)
+        output_name = _type_name("output_type", output_type, DATATYPES)
 
         desc = pw_conv_desc()
         _lib.pw_conv_desc_init(ctypes.byref(desc), _ints.size("in_channels", ci), _ints.size("out_channels", co))
@@ -88,10 +113,13 @@ class Conv1x1:
         desc.output_min, desc.output_max = output_min, output_max
         desc.isa = _isas.value_of(isa)
         desc.flush_denormals = 1 if flush_denormals else 0
+        desc.math = MATHS[math_name]
+        desc.input_type = DATATYPES[input_name]
+        desc.output_type = DATATYPES[output_name]
 
         bias_pointer = None
         if bias is not None:
-            bias = np.asarray(bias, dtype=np.float32)
+            bias = np.asarray(_torch.as_values(bias), dtype=np.float32)
             if bias.shape != (groups * co,):  # before ascontiguousarray, which makes a scalar (1,)
                 raise ValueError("bias must have shape (%d,), got %s" % (groups * co, bias.shape))
             bias = np.ascontiguousarray(bias)
@@ -105,17 +133,21 @@ class Conv1x1:
         self.out_channels = co * self.groups   # of the whole output tensor
         self.stride = (stride_h, stride_w)
         self.activation = (output_min, output_max)
+        self.math = math_name
+        self.input_type = input_name
+        self.output_type = output_name
 
     @property
     def info(self):
-        """The variant this conv runs and its tiles (pw_conv_info)."""
+        """The variant this conv runs, its tiles (pw_conv_info), its math and tensor types."""
         info = pw_conv_info()
         conv = self._acquire()
         try:
             _check(self._lib, self._lib.pw_conv_get_info(conv, ctypes.byref(info)))
         finally:
             self._handle.release()
-        return ConvInfo(_isas.name_of(info.isa), info.mr, info.nr, info.kc, info.nc, info.packed_weight_bytes)
+        return ConvInfo(_isas.name_of(info.isa), info.mr, info.nr, info.kc, info.nc, info.packed_weight_bytes,
+                        self.math, self.input_type, self.output_type)
 
     @property
     def isa(self):
@@ -131,46 +163,51 @@ class Conv1x1:
         return self.conv(x, residual=residual, out=out, threads=threads)
 
     def conv(self, x, residual=None, out=None, threads=None):
-        """y = clamp(x * w + bias (+ residual)) on NHWC float32 arrays, returned as `out`
-        (allocated when None). x, residual and out may be channel slices of wider arrays;
-        residual may be out itself (an in-place add). threads: None or 1 runs on the
-        calling thread, n > 1 on a pool of n threads, 0 on one thread per CPU (the
-        implicit pool for the count used last, see pointwise.ThreadPool), or a
-        pointwise.ThreadPool; the result is the same, bit for bit. An empty x (N, H or
-        W of 0) gives an empty result."""
-        _arrays.check_float32("x", x)
-        if x.ndim not in (3, 4):
-            raise ValueError("x must be NHWC (N, H, W, C) or (H, W, C), got shape %s" % (x.shape,))
-        rank = x.ndim
+        """y = clamp(x * w + bias (+ residual)) on NHWC (N, H, W, C) or (H, W, C) tensors,
+        returned as `out` (allocated when None: a torch tensor for a torch x, contiguous
+        NHWC, whose permute(0, 3, 1, 2) is the channels_last NCHW tensor; else a numpy
+        array). x is of input_type, out and residual of output_type: numpy float32
+        (f32) or uint16 bf16 bits (bf16), or torch float32 or bfloat16 CPU tensors,
+        mixed freely. Nothing is copied but a numpy x or residual whose pixels are
+        unevenly spaced: x, residual and out may be channel slices of wider tensors,
+        torch ones NHWC views of channels_last NCHW tensors (t.permute(0, 2, 3, 1));
+        a torch tensor whose channels are not contiguous is refused. residual may be
+        out itself (an in-place add). No autograd: a torch out that requires grad is
+        refused. threads: None or 1 runs on the calling thread, n > 1 on a pool of n
+        threads, 0 on one thread per CPU (the implicit pool for the count used last,
+        see pointwise.ThreadPool), or a pointwise.ThreadPool; the result is the same,
+        bit for bit. An empty x (N, H or W of 0) gives an empty result."""
+        rank = _arrays.rank_of("x", x, self.input_type, "input_type")
         if x.shape[-1] != self.in_channels:
             raise ValueError("x has %d channels, the conv takes %d" % (x.shape[-1], self.in_channels))
-        expected = self.output_shape(x.shape)
+        expected = self.output_shape(tuple(x.shape))
         if out is None:
-            out = np.empty(expected, dtype=np.float32)
-        elif isinstance(out, np.ndarray) and out.shape != expected:
-            raise ValueError("out must have shape %s, got %s" % (expected, out.shape))
-        out_view, out_stride = _arrays.writable("out", out, rank)
+            out = _arrays.empty_like_input(x, expected, self.output_type)
+        elif _arrays.is_tensor_like(out):
+            _arrays.check_shape("out", out, expected)
+        out_operand = _arrays.output_operand("out", out, rank, self.output_type, "output_type")
         if residual is out:
-            residual_view, residual_stride = out_view, out_stride
+            residual_operand = out_operand
         elif residual is not None:
-            if isinstance(residual, np.ndarray) and residual.shape != expected:
-                raise ValueError("residual must have shape %s, got %s" % (expected, residual.shape))
-            residual_view, residual_stride = _arrays.readable("residual", residual, rank)
-        x_view, x_stride = _arrays.readable("x", x, rank)
+            if _arrays.is_tensor_like(residual):
+                _arrays.check_shape("residual", residual, expected)
+            residual_operand = _arrays.input_operand("residual", residual, rank, self.output_type, "output_type")
+        x_operand = _arrays.input_operand("x", x, rank, self.input_type, "input_type")
         _threads.check(threads)
-        batch, height, width, _ = (_ints.size("x.shape", extent) for extent in x_view.shape)
+        batch, height, width, _ = (_ints.size("x.shape", extent) for extent in x_operand.shape)
         conv = self._acquire()
         try:
             if batch * height * width == 0:  # an empty tensor: nothing to read or write
                 return out
             pool, pool_pointer = _threads.acquire(threads)
             try:
+                # The operands (x_operand.keep, ...) hold the arrays and tensors until the call returns.
                 status = self._lib.pw_conv_run(
                     conv, batch, height, width,
-                    x_view.ctypes.data, _ints.size("x pixel stride", x_stride),
-                    out_view.ctypes.data, _ints.size("out pixel stride", out_stride),
-                    residual_view.ctypes.data if residual is not None else None,
-                    _ints.size("residual pixel stride", residual_stride) if residual is not None else 0,
+                    x_operand.pointer, _ints.size("x pixel stride", x_operand.stride),
+                    out_operand.pointer, _ints.size("out pixel stride", out_operand.stride),
+                    residual_operand.pointer if residual is not None else None,
+                    _ints.size("residual pixel stride", residual_operand.stride) if residual is not None else 0,
                     pool_pointer)
             finally:
                 _threads.release(pool)
@@ -200,8 +237,10 @@ class Conv1x1:
 
     def __repr__(self):
         state = "closed" if self.closed else "isa=%r" % self.isa
-        return "Conv1x1(in_channels=%d, out_channels=%d, groups=%d, stride=%s, %s)" % (
-            self.in_channels, self.out_channels, self.groups, self.stride, state)
+        types = "" if (self.math, self.input_type, self.output_type) == ("f32",) * 3 else (
+            ", math=%r, input_type=%r, output_type=%r" % (self.math, self.input_type, self.output_type))
+        return "Conv1x1(in_channels=%d, out_channels=%d, groups=%d, stride=%s%s, %s)" % (
+            self.in_channels, self.out_channels, self.groups, self.stride, types, state)
 
     def _acquire(self):
         """The pw_conv*, kept alive until self._handle.release()."""

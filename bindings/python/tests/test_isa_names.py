@@ -27,7 +27,9 @@ def library_isa_names():
 def test_binding_names_are_the_librarys():
     assert ["auto"] + list(pointwise.ISAS) == library_isa_names()
     for name in pointwise.ISAS:
-        assert pointwise.Conv1x1([[1.0]], isa=name).info.isa == name if pointwise.isa_supported(name) else True
+        if pointwise.isa_supported(name):
+            math = "f32" if pointwise.isa_supported(name, math="f32") else "bf16"
+            assert pointwise.Conv1x1([[1.0]], isa=name, math=math).info.isa == name
 
 
 def test_binding_names_are_the_headers():
@@ -55,8 +57,11 @@ def test_names_come_from_the_library_at_run_time():
 def test_names_in_any_case(spelling):
     for name in ("auto",) + tuple(pointwise.ISAS):
         assert pointwise.isa_supported(spelling(name)) == pointwise.isa_supported(name)
+        for math in pointwise.MATHS:
+            assert pointwise.isa_supported(spelling(name), math=math) == pointwise.isa_supported(name, math=math)
     for name in pointwise.supported_isas() + ["auto"]:
-        conv = pointwise.Conv1x1(np.ones((2, 1), np.float32), isa=spelling(name))
+        math = "f32" if pointwise.isa_supported(name, math="f32") else "bf16"
+        conv = pointwise.Conv1x1(np.ones((2, 1), np.float32), isa=spelling(name), math=math)
         assert conv.info.isa == (pointwise.best_isa() if name == "auto" else name)
 
 
