@@ -13,7 +13,7 @@ set(POINTWISE_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/pointwise"
     CACHE STRING "Where the CMake package files go, relative to the prefix")
 set(POINTWISE_INSTALL_PYTHONDIR "lib/python3/dist-packages"
     CACHE STRING "Where the Python package goes, relative to the prefix")
-option(POINTWISE_INSTALL_PYTHON "Install the Python (ctypes) binding" ON)
+option(POINTWISE_INSTALL_PYTHON "Install the Python (ctypes) binding (shared builds only)" ON)
 
 install(TARGETS pointwise EXPORT pointwiseTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT development
@@ -67,8 +67,13 @@ endif()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/pointwise.pc.in ${PROJECT_BINARY_DIR}/pointwise.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/pointwise.pc DESTINATION ${pointwise_pc_dir} COMPONENT development)
 
-# The ctypes binding: plain Python, it finds the library under the same prefix.
-if(POINTWISE_INSTALL_PYTHON)
+# The ctypes binding: plain Python, it finds the library under the same prefix. It
+# loads libpointwise.so, which a static-only build does not have: there it would be
+# a package that can never load, so it is not installed.
+if(POINTWISE_INSTALL_PYTHON AND NOT BUILD_SHARED_LIBS)
+  message(STATUS "pointwise: static-only build, the Python binding (ctypes, needs libpointwise.so) is not installed")
+endif()
+if(POINTWISE_INSTALL_PYTHON AND BUILD_SHARED_LIBS)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/bindings/python/pointwise
           DESTINATION ${POINTWISE_INSTALL_PYTHONDIR} COMPONENT python
           FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)

@@ -63,11 +63,7 @@ bool same_stride_hits(const byte_layout& a, const byte_layout& b, shared_element
   return false;
 }
 
-}  // namespace
-
-bool tensors_share_element(const tensor_layout& a_layout, const tensor_layout& b_layout, shared_element* where) {
-  if (a_layout.pixels == 0 || b_layout.pixels == 0 || a_layout.channels == 0 || b_layout.channels == 0) return false;
-  const byte_layout a = in_bytes(a_layout), b = in_bytes(b_layout);
+bool shared_element_of(const byte_layout& a, const byte_layout& b, shared_element* where) {
   if (a.end <= b.begin || b.end <= a.begin) return false;
   if (a.stride == b.stride) {
     if (b.begin >= a.begin) return same_stride_hits(a, b, where);
@@ -85,6 +81,16 @@ bool tensors_share_element(const tensor_layout& a_layout, const tensor_layout& b
     if (pixel_hits(a, x, b.used, b.element, p, where)) return true;
   }
   return false;
+}
+
+}  // namespace
+
+bool tensors_share_element(const tensor_layout& a, const tensor_layout& b, shared_element* where) {
+  if (a.pixels == 0 || b.pixels == 0 || a.channels == 0 || b.channels == 0) return false;
+  shared_element found{};
+  if (!shared_element_of(in_bytes(a), in_bytes(b), &found)) return false;
+  if (where != nullptr) *where = found;
+  return true;
 }
 
 }  // namespace pw

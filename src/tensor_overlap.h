@@ -28,7 +28,8 @@ struct shared_element {
 };
 
 // True when some byte belongs to an element of `a` and to an element of `b`;
-// then *where names one such pair (elements that straddle each other count too).
+// then *where, unless nullptr, names one such pair (elements that straddle each other
+// count too).
 // Exact: equal pixel strides take constant time, different ones a walk over the
 // pixels of `b` inside the address range of `a`.
 bool tensors_share_element(const tensor_layout& a, const tensor_layout& b, shared_element* where);

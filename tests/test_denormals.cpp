@@ -218,8 +218,9 @@ TEST_P(Denormals, CallerAndPoolThreadModesRestoredOnEveryPool) {
     ASSERT_EQ(pw_conv_run(conv, 1, 16, 16, layer.data.input.data(), 0, output.data(), 0, nullptr, 0, nullptr), PW_OK);
     EXPECT_EQ(fp_mode(), caller_mode);
     if (flushed_single.empty()) flushed_single = output;
-    // Runs that do nothing: an empty batch, a pixel stride too small, a null input.
+    // An empty run (zero batch), a failed one (a pixel stride too small), then a null input.
     EXPECT_EQ(pw_conv_run(conv, 0, 16, 16, layer.data.input.data(), 0, output.data(), 0, nullptr, 0, nullptr), PW_OK);
+    EXPECT_EQ(fp_mode(), caller_mode) << "after an empty run";
     EXPECT_EQ(pw_conv_run(conv, 1, 16, 16, layer.data.input.data(), 1, output.data(), 0, nullptr, 0, nullptr),
               PW_ERROR_INVALID_ARGUMENT);
     EXPECT_EQ(pw_conv_run(conv, 1, 16, 16, nullptr, 0, output.data(), 0, nullptr, 0, nullptr), PW_ERROR_INVALID_ARGUMENT);

@@ -121,6 +121,8 @@ cmake --build "$static_build" -j"$JOBS" >/dev/null
 cmake --install "$static_build" --prefix "$work/static" >/dev/null
 check "static install: libpointwise.a, no shared library" test -f "$work/static/lib/libpointwise.a" \
   -a ! -e "$work/static/lib/libpointwise.so"
+check "static install: no Python package (ctypes needs the shared library)" \
+  test ! -e "$work/static/lib/python3/dist-packages/pointwise"
 check "static C example builds through find_package" build_cmake_example "$work/static" "$work/static-cmake"
 check "... links libpointwise.a, runs the worked example" \
   bash -c "! readelf -d '$work/static-cmake/worked_example' | grep -q libpointwise && \
