@@ -29,7 +29,7 @@ const char* pw_last_error(void) { return last_error_message(); }
 
 const char* pw_isa_name(pw_isa isa) {
   if (enum_value(isa) == PW_ISA_AUTO) return "auto";
-  const variant* v = find_variant(isa);
+  const variant* v = find_variant(enum_value(isa));
   return v != nullptr ? v->name : "unknown";
 }
 
@@ -42,7 +42,7 @@ pw_status pw_isa_from_name(const char* name, pw_isa* isa) {
 }
 
 int pw_isa_supported(pw_isa isa) {
-  const variant* v = find_built_variant(isa);
+  const variant* v = find_built_variant(enum_value(isa));
   return v != nullptr && v->runs_on(host_cpu_features()) ? 1 : 0;
 }
 

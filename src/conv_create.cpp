@@ -36,7 +36,7 @@ pw_status validate_desc(const pw_conv_desc* d) {
   const int math = enum_value(d->math);
   if (math != PW_MATH_F32 && math != PW_MATH_BF16)
     return fail(PW_ERROR_INVALID_ARGUMENT, "desc->math is %d; must be PW_MATH_F32 (0) or PW_MATH_BF16 (1)", math);
-  if (!isa_enum_in_range(d->isa))
+  if (!isa_enum_in_range(enum_value(d->isa)))
     return fail(PW_ERROR_INVALID_ARGUMENT, "desc->isa is %d; must be a pw_isa value (%s)", enum_value(d->isa),
                 variant_names_for_messages());
   if (std::isnan(d->output_min)) return fail(PW_ERROR_INVALID_ARGUMENT, "desc->output_min is NaN");
@@ -90,7 +90,7 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   const pw_status desc_status = validate_desc(desc);
   if (desc_status != PW_OK) return desc_status;
 
-  const isa_choice choice = choose_variant(desc->isa, process_isa_override(), host_cpu_features(), desc->math);
+  const isa_choice choice = choose_variant(enum_value(desc->isa), process_isa_override(), host_cpu_features(), desc->math);
   if (choice.status != PW_OK) return fail(choice.status, "%s", choice.reason);
   const microkernel& kernel = *choice.chosen->kernel;
   const weight_layout& layout = *kernel.layout;

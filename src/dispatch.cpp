@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "enum_value.h"
 
 namespace pw {
 namespace {
@@ -51,14 +50,13 @@ bool equal_ignoring_case(const char* a, const char* b) {
 
 variant_list all_variants() { return {kVariants, kVariantCount}; }
 
-const variant* find_variant(pw_isa isa) {
-  const int value = enum_value(isa);
+const variant* find_variant(int isa) {
   for (const variant& v : kVariants)
-    if (static_cast<int>(v.isa) == value) return &v;
+    if (static_cast<int>(v.isa) == isa) return &v;
   return nullptr;
 }
 
-const variant* find_built_variant(pw_isa isa) {
+const variant* find_built_variant(int isa) {
   const variant* v = find_variant(isa);
   return v != nullptr && v->kernel != nullptr ? v : nullptr;
 }
@@ -102,13 +100,13 @@ pw_isa best_isa_for(const cpu_feature_set& features, pw_math math) {
   return PW_ISA_SCALAR;
 }
 
-bool isa_enum_in_range(pw_isa isa) { return enum_value(isa) == PW_ISA_AUTO || find_variant(isa) != nullptr; }
+bool isa_enum_in_range(int isa) { return isa == PW_ISA_AUTO || find_variant(isa) != nullptr; }
 
-isa_choice choose_variant(pw_isa requested, const char* isa_override, const cpu_feature_set& features,
+isa_choice choose_variant(int requested, const char* isa_override, const cpu_feature_set& features,
                           pw_math math) {
   isa_choice choice{PW_OK, nullptr, ""};
   const char* requested_by = "desc->isa";
-  if (enum_value(requested) == PW_ISA_AUTO && isa_override != nullptr && isa_override[0] != '\0') {
+  if (requested == PW_ISA_AUTO && isa_override != nullptr && isa_override[0] != '\0') {
     pw_isa named = PW_ISA_AUTO;
     if (!parse_isa_name(isa_override, &named)) {
       choice.status = PW_ERROR_UNSUPPORTED;
@@ -119,12 +117,12 @@ isa_choice choose_variant(pw_isa requested, const char* isa_override, const cpu_
     requested = named;
     requested_by = "POINTWISE_ISA";
   }
-  if (enum_value(requested) == PW_ISA_AUTO) requested = best_isa_for(features, math);
+  if (requested == PW_ISA_AUTO) requested = best_isa_for(features, math);
   const variant* v = find_variant(requested);
   if (v == nullptr) {
     choice.status = PW_ERROR_INVALID_ARGUMENT;
     std::snprintf(choice.reason, sizeof(choice.reason), "desc->isa is %d, not a pw_isa value",
-                  enum_value(requested));
+                  requested);
     return choice;
   }
   if (v->kernel == nullptr) {

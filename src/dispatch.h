@@ -28,8 +28,10 @@ struct variant_list {
 };
 variant_list all_variants();
 
-const variant* find_variant(pw_isa isa);        // nullptr: PW_ISA_AUTO or not a variant
-const variant* find_built_variant(pw_isa isa);  // nullptr: not built in
+// pw_isa values as int: a C caller may store any int in a pw_isa, and C++ may not
+// even copy such a value as the enum type (see enum_value.h).
+const variant* find_variant(int isa);        // nullptr: PW_ISA_AUTO or not a variant
+const variant* find_built_variant(int isa);  // nullptr: not built in
 // "auto" or a variant's name, in any case: sets *isa and returns true.
 bool parse_isa_name(const char* name, pw_isa* isa);
 // "auto, avx512, avx2, ..." for messages.
@@ -49,13 +51,13 @@ struct isa_choice {
 
 // Resolves a request: PW_ISA_AUTO means `isa_override` (the POINTWISE_ISA value,
 // nullptr or "" when unset) or else the best variant for `features` and `math`.
-isa_choice choose_variant(pw_isa requested, const char* isa_override, const cpu_feature_set& features,
+isa_choice choose_variant(int requested, const char* isa_override, const cpu_feature_set& features,
                           pw_math math = PW_MATH_F32);
 
 // The POINTWISE_ISA value read when the library loaded (nullptr when unset).
 const char* process_isa_override();
 
 // PW_ISA_AUTO or a row of the list.
-bool isa_enum_in_range(pw_isa isa);
+bool isa_enum_in_range(int isa);
 
 }  // namespace pw
