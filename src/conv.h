@@ -17,6 +17,7 @@ struct pw_conv {
   pw_math math;
   const pw::variant* variant;
   pw::channel_plan channels;
+  pw::tile_limits tiles;           // the run plan's conv-only part
   pw::packing_shape packing;       // what the variant's weight_layout packed
   size_t packed_group_stride;      // bytes from one group's packing to the next (64-byte multiple)
   size_t packed_bytes;             // what the layout wrote: groups * its group_bytes

@@ -31,6 +31,8 @@ bool pixel_span(const void* base, size_t pixels, size_t stride, size_t channels,
   return true;
 }
 
+bool ranges_overlap(byte_range a, byte_range b) { return a.begin < b.end && b.begin < a.end; }
+
 size_t element_bytes(pw_datatype type) { return type == PW_DATATYPE_BF16 ? 2 : 4; }
 
 // The fp32 outputs of a task for a bf16 output tensor (partial sums stay fp32 until
@@ -245,7 +247,8 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
   const tensor_layout input_layout{input, input_pixels, input_stride, in_channels, input_bytes};
   const tensor_layout output_layout{output, pixels, output_stride, out_channels, output_bytes};
   shared_element shared{};
-  if (tensors_share_element(output_layout, input_layout, &shared))
+  // The element walk only where the address ranges meet.
+  if (ranges_overlap(input_range, output_range) && tensors_share_element(output_layout, input_layout, &shared))
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "output (%p) overlaps input (%p): output pixel %zu channel %zu is input pixel %zu channel %zu",
                 output, input, shared.a_pixel, shared.a_channel,
@@ -255,7 +258,7 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
       return fail(PW_ERROR_INVALID_ARGUMENT,
                   "residual is output (in place) but residual_pixel_stride (%zu) differs from output_pixel_stride (%zu)",
                   residual_stride, output_stride);
-  } else if (residual != nullptr &&
+  } else if (residual != nullptr && ranges_overlap(residual_range, output_range) &&
              tensors_share_element(output_layout, {residual, pixels, residual_stride, out_channels, output_bytes},
                                    &shared)) {
     return fail(PW_ERROR_INVALID_ARGUMENT,
@@ -292,8 +295,7 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
   } else if (conv->math == PW_MATH_BF16) {
     ctx.convert_rows = kernel.conversions->gathered[kRoundF32];
   }
-  ctx.plan = plan_run(pixels, conv->groups, conv->out_channels, conv->channels, kernel.mr, kernel.nr, threads,
-                      host_cache_sizes());
+  ctx.plan = plan_run(conv->tiles, pixels, conv->groups, threads);
   run_tasks(threadpool, run_tile, &ctx, task_count(ctx.plan, conv->groups));
   return PW_OK;
 }

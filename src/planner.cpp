@@ -63,7 +63,10 @@ namespace {
 // most one unit, and the longer ones are spread out, so that any run of consecutive
 // parts (what one thread takes first) holds its fair share of the units.
 size_t part_begin(size_t units, size_t parts, size_t index) {
-  // units * index can pass 2^64 only for absurd layers; the 128-bit product is exact.
+  // units * index can pass 2^64 only for absurd layers; the 128-bit product is exact
+  // (and its division a library call, so the common case stays in 64 bits).
+  size_t product = 0;
+  if (!__builtin_mul_overflow(units, index, &product)) return product / parts;
   return static_cast<size_t>(static_cast<unsigned __int128>(units) * index / parts);
 }
 
@@ -80,6 +83,7 @@ size_t even_parts(size_t units, size_t wanted) {
 
 task_tile tile_of_task(const run_plan& plan, size_t index, size_t pixels, size_t out_channels) {
   task_tile t;
+  if (plan.pixel_tiles == 1 && plan.channel_tiles == 1) return {index, 0, pixels, 0, out_channels};
   const size_t pixel_tile = index % plan.pixel_tiles;
   const size_t channel_tile = (index / plan.pixel_tiles) % plan.channel_tiles;
   t.group = index / plan.pixel_tiles / plan.channel_tiles;
@@ -93,18 +97,33 @@ task_tile tile_of_task(const run_plan& plan, size_t index, size_t pixels, size_t
   return t;
 }
 
-run_plan plan_run(size_t pixels, size_t groups, size_t out_channels, const channel_plan& channels, size_t mr,
-                  size_t nr, size_t threads, const cache_sizes& caches) {
+tile_limits plan_tile_limits(size_t out_channels, const channel_plan& channels, size_t mr, size_t nr,
+                             const cache_sizes& caches) {
   const cache_sizes c = with_default_caches(caches);
-  const size_t rows = divide_round_up(pixels, mr);          // register rows of pixels
-  const size_t panels = divide_round_up(out_channels, nr);  // register panels of output channels
+  tile_limits limits;
+  limits.mr = mr;
+  limits.nr = nr;
+  limits.panels = divide_round_up(out_channels, nr);
   // A task's output channels: one block of packed weights (nc), which stays in L2.
-  size_t channel_tiles = divide_round_up(panels, std::max<size_t>(channels.nc / nr, 1));
+  limits.channel_tiles = divide_round_up(limits.panels, std::max<size_t>(channels.nc / nr, 1));
   // When input channels are split, partial sums round-trip through the output: keep a
   // tile's outputs (pixels x nc floats) within half of L2.
   const size_t l2_floats = c.l2.bytes / sizeof(float);
-  const size_t rows_in_l2 = std::max<size_t>(1, std::min(l2_floats / 2 / std::max(channels.nc, nr), kMaxPixelTile) / mr);
-  size_t pixel_tiles = divide_round_up(rows, rows_in_l2);
+  limits.rows_in_l2 =
+      std::max<size_t>(1, std::min(l2_floats / 2 / std::max(channels.nc, nr), kMaxPixelTile) / mr);
+  return limits;
+}
+
+run_plan plan_run(size_t pixels, size_t groups, size_t out_channels, const channel_plan& channels, size_t mr,
+                  size_t nr, size_t threads, const cache_sizes& caches) {
+  return plan_run(plan_tile_limits(out_channels, channels, mr, nr, caches), pixels, groups, threads);
+}
+
+run_plan plan_run(const tile_limits& limits, size_t pixels, size_t groups, size_t threads) {
+  const size_t mr = limits.mr, nr = limits.nr, panels = limits.panels;
+  const size_t rows = divide_round_up(pixels, mr);  // register rows of pixels
+  size_t channel_tiles = limits.channel_tiles;
+  size_t pixel_tiles = divide_round_up(rows, limits.rows_in_l2);
   if (threads > 1) {
     // Enough tasks for every thread: split the pixels first, but only down to 4
     // register rows a task: each task streams its whole weight block from L2, and a
