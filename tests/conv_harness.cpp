@@ -1,6 +1,7 @@
 #include "conv_harness.h"
 
 #include <cmath>
+#include <cstdlib>
 
 #include "dispatch.h"
 
@@ -98,6 +99,18 @@ std::string check_conv(pw_isa isa, const conv_shape& s, bool with_bias, bool wit
 
 void reverse_parallel_for(void*, pw_task_fn task, void* task_context, size_t count) {
   for (size_t i = count; i-- > 0;) task(task_context, i);
+}
+
+pw_conv_desc variant_desc(pw_isa isa, size_t in_channels, size_t out_channels) {
+  conv_shape s;
+  s.in_channels = in_channels;
+  s.out_channels = out_channels;
+  return s.desc(isa);
+}
+
+bool emulated_run() {
+  const char* value = std::getenv("POINTWISE_TEST_EMULATED");
+  return value != nullptr && value[0] != '\0' && value[0] != '0';
 }
 
 std::string isa_param_name(pw_isa isa) { return pw_isa_name(isa); }

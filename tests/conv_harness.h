@@ -57,6 +57,14 @@ std::string check_conv(pw_isa isa, const conv_shape& shape, bool with_bias, bool
 // calling thread: any dependence of the results on task order shows.
 void reverse_parallel_for(void* user_context, pw_task_fn task, void* task_context, size_t count);
 
+// The desc of a dense Ci -> Co layer for variant `isa`: fp32 tensors, and the math
+// the variant does (bf16 on a bf16-only variant), for tests that set up their own runs.
+pw_conv_desc variant_desc(pw_isa isa, size_t in_channels, size_t out_channels);
+
+// True under an emulator (POINTWISE_TEST_EMULATED=1, set by .ci/test.d/40-aarch64.sh):
+// suites then run smaller layers and fewer combinations, never fewer kinds of tail.
+bool emulated_run();
+
 // "scalar", "sse", ... for test names.
 std::string isa_param_name(pw_isa isa);
 // The ISA values a variant-parameterised suite runs over: every real variant, so a

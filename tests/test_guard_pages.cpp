@@ -64,12 +64,7 @@ class GuardPages : public ::testing::TestWithParam<pw_isa> {
 // One layer with its buffers against guard pages on `side`; returns what went wrong.
 std::string run_guarded(pw_isa isa, const conv_shape& s, guarded_floats::side side, bool with_residual) {
   const conv_data d = make_conv_data(s, true, with_residual, static_cast<uint32_t>(s.in_channels * 131 + s.out_channels));
-  pw_conv_desc desc;
-  pw_conv_desc_init(&desc, s.in_channels, s.out_channels);
-  desc.groups = s.groups;
-  desc.stride_h = s.stride_h;
-  desc.stride_w = s.stride_w;
-  desc.isa = isa;
+  const pw_conv_desc desc = s.desc(isa);
   pw_conv* conv = nullptr;
   if (pw_conv_create(&desc, d.weights.data(), d.bias.data(), &conv) != PW_OK)
     return std::string("create failed: ") + pw_last_error();
@@ -99,15 +94,13 @@ std::string run_guarded(pw_isa isa, const conv_shape& s, guarded_floats::side si
       }
   // The reference over the same values (the vectors hold the trailing padding of the
   // last pixel too, which the guarded copy leaves out).
-  const reference_output ref = reference_conv(s, d.input, d.weights, d.bias, d.residual);
+  const reference_output ref = reference_conv(s.on_variant(isa), d.input, d.weights, d.bias, d.residual);
   problems += compare_with_reference(s, output.data(), ref);
   return problems.empty() ? problems : s.describe() + (side == guarded_floats::guard_after ? " guard after" : " guard before") + ":\n" + problems;
 }
 
 TEST_P(GuardPages, EveryTailEndsAtAGuardPage) {
-  pw_conv_desc probe_desc;
-  pw_conv_desc_init(&probe_desc, 1, 1);
-  probe_desc.isa = GetParam();
+  const pw_conv_desc probe_desc = variant_desc(GetParam(), 1, 1);
   const float one = 1.0f;
   pw_conv* probe = nullptr;
   ASSERT_EQ(pw_conv_create(&probe_desc, &one, nullptr, &probe), PW_OK) << pw_last_error();
