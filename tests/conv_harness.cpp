@@ -72,7 +72,10 @@ run_result run_conv(pw_isa isa, const conv_shape& s, const conv_data& d, const r
 
 std::string check_conv(pw_isa isa, const conv_shape& s, bool with_bias, bool with_residual, uint32_t seed,
                        const run_options& options) {
-  const conv_data d = make_conv_data(s, with_bias, with_residual, seed);
+  return check_conv_data(isa, s, make_conv_data(s, with_bias, with_residual, seed), options);
+}
+
+std::string check_conv_data(pw_isa isa, const conv_shape& s, const conv_data& d, const run_options& options) {
   const run_result r = run_conv(isa, s, d, options);
   if (r.status != PW_OK) return std::string("run failed: ") + pw_status_string(r.status) + ": " + r.error;
   std::string problems;

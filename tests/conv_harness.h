@@ -52,6 +52,9 @@ run_result run_conv(pw_isa isa, const conv_shape& shape, const conv_data& data, 
 // Empty when the run succeeded, matched the reference and left every sentinel alone.
 std::string check_conv(pw_isa isa, const conv_shape& shape, bool with_bias, bool with_residual, uint32_t seed,
                        const run_options& options = {});
+// The same on values of the caller's (bf16 tensors must hold bf16 values).
+std::string check_conv_data(pw_isa isa, const conv_shape& shape, const conv_data& data,
+                            const run_options& options = {});
 
 // A host pool (pw_threadpool_create_custom) that runs the tasks in reverse order on the
 // calling thread: any dependence of the results on task order shows.

@@ -58,6 +58,8 @@ reference_output reference_conv(const conv_shape& s, const std::vector<float>& i
   const double underflow = (bf16_math ? static_cast<double>(FLT_MIN) : std::ldexp(1.0, -149)) *
                            static_cast<double>(2 * Ci + 2);
   const double output_rounding = s.output_type == PW_DATATYPE_BF16 ? std::ldexp(1.0, -8) : 0.0;
+  // Below FLT_MIN a bf16 output's spacing is fixed, 2^-133: half of it, absolute.
+  const double output_underflow = s.output_type == PW_DATATYPE_BF16 ? std::ldexp(1.0, -134) : 0.0;
   auto flushable = [&](double v) { return bf16_math && v != 0.0 && std::fabs(v) < static_cast<double>(FLT_MIN); };
   for (size_t n = 0; n < s.batch; ++n)
     for (size_t oh = 0; oh < OH; ++oh)
@@ -98,7 +100,7 @@ reference_output reference_conv(const conv_shape& s, const std::vector<float>& i
             if (acc > s.output_max) acc = s.output_max;
             ref.value[out_pixel * s.dense_out() + g * Co + o] = acc;
             const double bound = unit * magnitude + underflow + flushed;
-            ref.bound[out_pixel * s.dense_out() + g * Co + o] = bound + output_rounding * (std::fabs(acc) + bound);
+            ref.bound[out_pixel * s.dense_out() + g * Co + o] = bound + output_rounding * (std::fabs(acc) + bound) + output_underflow;
           }
       }
   return ref;
