@@ -111,6 +111,22 @@ pw_conv_desc variant_desc(pw_isa isa, size_t in_channels, size_t out_channels) {
   return s.desc(isa);
 }
 
+std::vector<conv_shape> bf16_variants_of(pw_isa isa, const conv_shape& shape) {
+  std::vector<conv_shape> shapes;
+  for (pw_math math : {PW_MATH_F32, PW_MATH_BF16})
+    for (pw_datatype in : {PW_DATATYPE_F32, PW_DATATYPE_BF16})
+      for (pw_datatype out : {PW_DATATYPE_F32, PW_DATATYPE_BF16}) {
+        if (math == PW_MATH_F32 && (variant_does_bf16_math_only(isa) || (in == PW_DATATYPE_F32 && out == PW_DATATYPE_F32)))
+          continue;
+        conv_shape s = shape;
+        s.math = math;
+        s.input_type = in;
+        s.output_type = out;
+        shapes.push_back(s);
+      }
+  return shapes;
+}
+
 bool emulated_run() {
   const char* value = std::getenv("POINTWISE_TEST_EMULATED");
   return value != nullptr && value[0] != '\0' && value[0] != '0';

@@ -68,6 +68,10 @@ pw_conv_desc variant_desc(pw_isa isa, size_t in_channels, size_t out_channels);
 // suites then run smaller layers and fewer combinations, never fewer kinds of tail.
 bool emulated_run();
 
+// The bf16 math and type combinations variant `isa` does, every one but fp32 math on
+// fp32 tensors: shape with its math, input_type and output_type set.
+std::vector<conv_shape> bf16_variants_of(pw_isa isa, const conv_shape& shape);
+
 // "scalar", "sse", ... for test names.
 std::string isa_param_name(pw_isa isa);
 // The ISA values a variant-parameterised suite runs over: every real variant, so a
