@@ -76,6 +76,9 @@ struct reference_output {
   // partial sum may overflow, so an infinity of either sign (after the clamp) or NaN
   // (inf - inf) is also a right answer there, whatever the exact sum.
   std::vector<unsigned char> may_overflow;
+  // 1 where bf16 math multiplies an infinity by a denormal that it may count as zero:
+  // NaN (Inf * 0) is then a right answer too.
+  std::vector<unsigned char> may_be_nan;
 };
 
 // weights: G*Ci*Co in shape.layout; bias: G*Co or empty; residual: strided as the

@@ -207,6 +207,40 @@ TEST_P(Bf16, DenormalsAgainstTheReference) {
   }
 }
 
+// An infinite input times a denormal weight (and a denormal input times an infinite
+// weight) under bf16 math: +-Inf, or NaN where the variant counts the denormal as zero
+// (avx512_bf16 does: Inf * 0); never a finite value. A fuzzer finding: the reference
+// wanted -Inf where vdpbf16ps gave NaN.
+TEST_P(Bf16, InfinityTimesADenormalIsInfinityOrNaN) {
+  conv_shape s;
+  s.in_channels = 2;
+  s.out_channels = 3;
+  s.width = 4;
+  s = typed(s);
+  conv_data d = make_conv_data(s, false, false, 5);
+  // IO weights: output 0 takes a denormal weight on channel 0, output 1 an infinite
+  // weight on channel 1, output 2 is ordinary.
+  d.weights = {1e-40f, 0.5f, 0.25f, 0.0f, INFINITY, -0.5f};
+  d.input = {-INFINITY, 1.0f, INFINITY, 1.0f, 1.0f, 1e-40f, 2.0f, -1e-40f};
+  if (s.input_type == PW_DATATYPE_BF16)
+    for (float& x : d.input) x = round_bf16(x);
+  EXPECT_EQ(check_conv_data(isa(), s, d), "");
+  const run_result r = run_conv(isa(), s, d);
+  ASSERT_EQ(r.status, PW_OK) << r.error;
+  const bool bf16_math = effective_math() == PW_MATH_BF16;
+  // {pixel, output channel, the infinity}: Inf * denormal weight on output 0 (pixels 0
+  // and 1), denormal input * Inf weight on output 1 (pixels 2 and 3).
+  const struct {
+    size_t pixel, channel;
+    float infinity;
+  } expected[] = {{0, 0, -INFINITY}, {1, 0, INFINITY}, {2, 1, INFINITY}, {3, 1, -INFINITY}};
+  for (const auto& e : expected) {
+    const float got = r.output[e.pixel * 3 + e.channel];
+    EXPECT_TRUE(got == e.infinity || (bf16_math && std::isnan(got)))
+        << "pixel " << e.pixel << " channel " << e.channel << ": " << got;
+  }
+}
+
 // DenseNet: a layer reads channels [0, Ci) of every pixel and writes the channels after
 // them in the same buffer, also with a residual from that buffer, and with an input
 // and an output of different element types sharing the pixels' bytes (the pixel strides
