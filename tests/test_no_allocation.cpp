@@ -107,7 +107,13 @@ TEST_P(NoAllocation, ARunAllocatesNothing) { expect_runs_allocate_nothing(GetPar
 // bf16 math and tensors: rows converted per register group and block, a bf16 output
 // through a stack scratch; none of it on the heap.
 TEST_P(NoAllocation, ARunWithBf16TypesAllocatesNothing) {
-  for (const conv_shape& s : bf16_variants_of(GetParam(), split_layer())) expect_runs_allocate_nothing(GetParam(), s);
+  conv_shape layer = split_layer();
+  if (emulated_run()) {  // under qemu: just past one block of converted rows (512)
+    layer.in_channels = 530;
+    layer.out_channels = 40;
+    layer.height = layer.width = 7;
+  }
+  for (const conv_shape& s : bf16_variants_of(GetParam(), layer)) expect_runs_allocate_nothing(GetParam(), s);
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, NoAllocation, ::testing::ValuesIn(all_variant_isas()),
