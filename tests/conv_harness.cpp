@@ -116,7 +116,8 @@ std::vector<conv_shape> bf16_variants_of(pw_isa isa, const conv_shape& shape) {
   for (pw_math math : {PW_MATH_F32, PW_MATH_BF16})
     for (pw_datatype in : {PW_DATATYPE_F32, PW_DATATYPE_BF16})
       for (pw_datatype out : {PW_DATATYPE_F32, PW_DATATYPE_BF16}) {
-        if (math == PW_MATH_F32 && (variant_does_bf16_math_only(isa) || (in == PW_DATATYPE_F32 && out == PW_DATATYPE_F32)))
+        if (math == PW_MATH_F32 &&
+            (variant_does_bf16_math_only(isa) || (in == PW_DATATYPE_F32 && out == PW_DATATYPE_F32)))
           continue;
         conv_shape s = shape;
         s.math = math;

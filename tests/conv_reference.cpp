@@ -104,7 +104,8 @@ reference_output reference_conv(const conv_shape& s, const std::vector<float>& i
             if (acc > s.output_max) acc = s.output_max;
             ref.value[out_pixel * s.dense_out() + g * Co + o] = acc;
             const double bound = unit * magnitude + underflow + flushed;
-            ref.bound[out_pixel * s.dense_out() + g * Co + o] = bound + output_rounding * (std::fabs(acc) + bound) + output_underflow;
+            ref.bound[out_pixel * s.dense_out() + g * Co + o] =
+                bound + output_rounding * (std::fabs(acc) + bound) + output_underflow;
           }
       }
   return ref;

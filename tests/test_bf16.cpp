@@ -89,20 +89,20 @@ TEST_P(Bf16, NanAndInfinityInEveryOperand) {
       s = typed(s);
       conv_data d = make_conv_data(s, true, true, in_place ? 7 : 8);
       const size_t ci = s.in_channels, co = s.out_channels;
-      d.input[0 * ci + 4] = NAN;        // pixel 0: NaN in every output
-      d.input[1 * ci + 0] = INFINITY;   // pixel 1: +Inf times weights of both signs
-      d.input[2 * ci + 7] = -INFINITY;  // pixel 2: -Inf
-      d.weights[(ci - 1) * co + 2] = NAN;        // IO layout: output channel 2 is NaN everywhere
-      d.weights[3 * co + 5] = INFINITY;          // output channel 5: +-Inf by the input's sign
+      d.input[0 * ci + 4] = NAN;           // pixel 0: NaN in every output
+      d.input[1 * ci + 0] = INFINITY;      // pixel 1: +Inf times weights of both signs
+      d.input[2 * ci + 7] = -INFINITY;     // pixel 2: -Inf
+      d.weights[(ci - 1) * co + 2] = NAN;  // IO layout: output channel 2 is NaN everywhere
+      d.weights[3 * co + 5] = INFINITY;    // output channel 5: +-Inf by the input's sign
       d.weights[6 * co + 9] = -INFINITY;
-      d.weights[8 * co + 9] = 0.0f;              // next to an infinite weight
-      d.bias[11] = INFINITY;                     // output channel 11: +Inf (or the clamp's max)
+      d.weights[8 * co + 9] = 0.0f;  // next to an infinite weight
+      d.bias[11] = INFINITY;         // output channel 11: +Inf (or the clamp's max)
       d.bias[12] = -INFINITY;
       d.bias[13] = NAN;
-      d.residual[3 * co + 20] = INFINITY;        // pixel 3 channel 20
+      d.residual[3 * co + 20] = INFINITY;  // pixel 3 channel 20
       d.residual[4 * co + 21] = -INFINITY;
       d.residual[5 * co + 22] = NAN;
-      d.residual[5 * co + 11] = -INFINITY;       // +Inf bias plus -Inf residual: NaN
+      d.residual[5 * co + 11] = -INFINITY;  // +Inf bias plus -Inf residual: NaN
       run_options options;
       options.in_place_residual = in_place;
       EXPECT_EQ(check_conv_data(isa(), s, d, options), "") << (in_place ? "in place" : "separate");
@@ -131,11 +131,11 @@ TEST_P(Bf16, NanAndInfinityInEveryOperand) {
 TEST_P(Bf16, OutputRoundsToNearestEvenAndPastTheLargestBf16ToInfinity) {
   const float tie_down = 1.0f + 0x1p-8f, tie_up = 1.0f + 3 * 0x1p-8f, above_tie = 1.0f + 0x1p-8f + 0x1p-20f;
   const float bf16_max = 0x1.FEp127f, to_infinity = 3.4e38f;
-  const std::vector<float> bias = {tie_down, tie_up, above_tie, -above_tie, bf16_max, to_infinity, -to_infinity,
-                                   0x1.FEFFFEp127f /* just below the tie to 2^128 */};
+  const std::vector<float> bias = {tie_down,    tie_up,       above_tie,      -above_tie, bf16_max,
+                                   to_infinity, -to_infinity, 0x1.FEFFFEp127f /* just below the tie to 2^128 */};
   const bool bf16_out = output_type() == PW_DATATYPE_BF16;
-  const std::vector<float> want_bf16 = {1.0f, 1.0f + 0x1p-6f, 1.0f + 0x1p-7f, -1.0f - 0x1p-7f, bf16_max, INFINITY,
-                                        -INFINITY, bf16_max};
+  const std::vector<float> want_bf16 = {1.0f,     1.0f + 0x1p-6f, 1.0f + 0x1p-7f, -1.0f - 0x1p-7f,
+                                        bf16_max, INFINITY,       -INFINITY,      bf16_max};
   for (float output_max : {INFINITY, to_infinity}) {
     conv_shape s;
     s.in_channels = 3;
@@ -163,8 +163,8 @@ TEST_P(Bf16, InputsAndWeightsRoundToNearestEvenUnderBf16Math) {
   if (output_type() == PW_DATATYPE_BF16 || input_type() == PW_DATATYPE_BF16)
     GTEST_SKIP() << "fp32 tensors show the rounding of inputs exactly";
   const bool rounds = effective_math() == PW_MATH_BF16;
-  const std::vector<float> values = {1.0f + 0x1p-8f, 1.0f + 3 * 0x1p-8f, 1.0f + 0x1p-8f + 0x1p-20f, -1.0f - 0x1p-9f,
-                                     0x1.FEFFFEp127f, 3.0e38f};
+  const std::vector<float> values = {1.0f + 0x1p-8f,  1.0f + 3 * 0x1p-8f, 1.0f + 0x1p-8f + 0x1p-20f,
+                                     -1.0f - 0x1p-9f, 0x1.FEFFFEp127f,    3.0e38f};
   for (bool vary_input : {true, false}) {
     conv_shape s;
     s.in_channels = 1;
@@ -294,13 +294,15 @@ TEST_P(Bf16, InputAndOutputInOneBuffer) {
       for (size_t b = 0; b < pixel_bytes; ++b) {
         const bool output = b >= out_first && b < out_first + co * out_size;
         const unsigned char want = output ? separate[p * co * out_size + b - out_first] : original[p * pixel_bytes + b];
-        ASSERT_EQ(shared[p * pixel_bytes + b], want) << "pixel " << p << " byte " << b << (with_residual ? " with residual" : "");
+        ASSERT_EQ(shared[p * pixel_bytes + b], want)
+            << "pixel " << p << " byte " << b << (with_residual ? " with residual" : "");
       }
     // One output element over the input's last one: refused, nothing written.
     std::vector<unsigned char> refused = original;
     const size_t overlapping = (in_bytes - 1) / out_size * out_size;
-    EXPECT_EQ(pw_conv_run(conv, 1, h, w, refused.data(), in_stride, &refused[overlapping], out_stride, nullptr, 0, pool),
-              PW_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(
+        pw_conv_run(conv, 1, h, w, refused.data(), in_stride, &refused[overlapping], out_stride, nullptr, 0, pool),
+        PW_ERROR_INVALID_ARGUMENT);
     EXPECT_NE(std::strstr(pw_last_error(), "is input pixel 0"), nullptr) << pw_last_error();
     EXPECT_EQ(refused, original) << "a refused run wrote";
   }

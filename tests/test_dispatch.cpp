@@ -156,16 +156,17 @@ TEST(Dispatch, Bf16MathOnAarch64WithAndWithoutBf16) {
   EXPECT_EQ(best_isa_for(arm, PW_MATH_BF16), expected_best({PW_ISA_NEON}));
 }
 
+cpu_feature_set aarch64_bf16_cpu() {
+  cpu_feature_set f;
+  f.arm_asimd = f.arm_bf16 = f.bf16_dot_beats_fma = true;
+  return f;
+}
+
 TEST(Dispatch, ForcedBf16OnlyVariantWithF32MathIsUnsupportedSayingWhy) {
   const struct {
     pw_isa isa;
     cpu_feature_set cpu;
-  } cases[] = {{PW_ISA_AVX512_BF16, avx512_bf16_cpu(true)},
-               {PW_ISA_NEON_BF16, [] {
-                  cpu_feature_set f;
-                  f.arm_asimd = f.arm_bf16 = f.bf16_dot_beats_fma = true;
-                  return f;
-                }()}};
+  } cases[] = {{PW_ISA_AVX512_BF16, avx512_bf16_cpu(true)}, {PW_ISA_NEON_BF16, aarch64_bf16_cpu()}};
   for (const auto& c : cases) {
     if (!built(c.isa)) continue;
     isa_choice choice = choose_variant(c.isa, nullptr, c.cpu, PW_MATH_F32);

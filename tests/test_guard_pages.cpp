@@ -143,10 +143,10 @@ std::string run_guarded(pw_isa isa, const conv_shape& s, guarded_elements::side 
   // last pixel too, which the guarded copy leaves out).
   const reference_output ref = reference_conv(s.on_variant(isa), d.input, d.weights, d.bias, d.residual);
   problems += compare_with_reference(s, values.data(), ref);
-  return problems.empty() ? problems
-                          : s.describe() + " on " + pw_isa_name(isa) +
-                                (side == guarded_elements::guard_after ? " guard after" : " guard before") + ":\n" +
-                                problems;
+  return problems.empty()
+             ? problems
+             : s.describe() + " on " + pw_isa_name(isa) +
+                   (side == guarded_elements::guard_after ? " guard after" : " guard before") + ":\n" + problems;
 }
 
 TEST_P(GuardPages, EveryTailEndsAtAGuardPage) {

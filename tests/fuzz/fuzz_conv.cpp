@@ -421,7 +421,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!pw_isa_supported(isa)) continue;
     const bool bf16_only = pw_test::variant_does_bf16_math_only(isa) && l.shape.math == PW_MATH_F32;
     if (bf16_only && bf16_ref.value.empty()) bf16_ref = expected_output(bf16_layer, b);
-    const std::string problems = bf16_only ? check_variant(isa, bf16_layer, b, bf16_ref) : check_variant(isa, l, b, ref);
+    const std::string problems =
+        bf16_only ? check_variant(isa, bf16_layer, b, bf16_ref) : check_variant(isa, l, b, ref);
     if (!problems.empty())
       report("mismatch", l.shape.describe() + " on " + pw_isa_name(isa) + (l.flush_denormals ? " flush" : "") +
                              " residual " + std::to_string(l.residual_kind) + " pool " + std::to_string(l.pool) +
