@@ -1,6 +1,7 @@
 #include "conv_harness.h"
 
 #include <cmath>
+#include <cstdlib>
 
 #include "dispatch.h"
 
@@ -71,7 +72,10 @@ run_result run_conv(pw_isa isa, const conv_shape& s, const conv_data& d, const r
 
 std::string check_conv(pw_isa isa, const conv_shape& s, bool with_bias, bool with_residual, uint32_t seed,
                        const run_options& options) {
-  const conv_data d = make_conv_data(s, with_bias, with_residual, seed);
+  return check_conv_data(isa, s, make_conv_data(s, with_bias, with_residual, seed), options);
+}
+
+std::string check_conv_data(pw_isa isa, const conv_shape& s, const conv_data& d, const run_options& options) {
   const run_result r = run_conv(isa, s, d, options);
   if (r.status != PW_OK) return std::string("run failed: ") + pw_status_string(r.status) + ": " + r.error;
   std::string problems;
@@ -98,6 +102,35 @@ std::string check_conv(pw_isa isa, const conv_shape& s, bool with_bias, bool wit
 
 void reverse_parallel_for(void*, pw_task_fn task, void* task_context, size_t count) {
   for (size_t i = count; i-- > 0;) task(task_context, i);
+}
+
+pw_conv_desc variant_desc(pw_isa isa, size_t in_channels, size_t out_channels) {
+  conv_shape s;
+  s.in_channels = in_channels;
+  s.out_channels = out_channels;
+  return s.desc(isa);
+}
+
+std::vector<conv_shape> bf16_variants_of(pw_isa isa, const conv_shape& shape) {
+  std::vector<conv_shape> shapes;
+  for (pw_math math : {PW_MATH_F32, PW_MATH_BF16})
+    for (pw_datatype in : {PW_DATATYPE_F32, PW_DATATYPE_BF16})
+      for (pw_datatype out : {PW_DATATYPE_F32, PW_DATATYPE_BF16}) {
+        if (math == PW_MATH_F32 &&
+            (variant_does_bf16_math_only(isa) || (in == PW_DATATYPE_F32 && out == PW_DATATYPE_F32)))
+          continue;
+        conv_shape s = shape;
+        s.math = math;
+        s.input_type = in;
+        s.output_type = out;
+        shapes.push_back(s);
+      }
+  return shapes;
+}
+
+bool emulated_run() {
+  const char* value = std::getenv("POINTWISE_TEST_EMULATED");
+  return value != nullptr && value[0] != '\0' && value[0] != '0';
 }
 
 std::string isa_param_name(pw_isa isa) { return pw_isa_name(isa); }

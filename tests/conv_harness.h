@@ -52,10 +52,25 @@ run_result run_conv(pw_isa isa, const conv_shape& shape, const conv_data& data, 
 // Empty when the run succeeded, matched the reference and left every sentinel alone.
 std::string check_conv(pw_isa isa, const conv_shape& shape, bool with_bias, bool with_residual, uint32_t seed,
                        const run_options& options = {});
+// The same on values of the caller's (bf16 tensors must hold bf16 values).
+std::string check_conv_data(pw_isa isa, const conv_shape& shape, const conv_data& data,
+                            const run_options& options = {});
 
 // A host pool (pw_threadpool_create_custom) that runs the tasks in reverse order on the
 // calling thread: any dependence of the results on task order shows.
 void reverse_parallel_for(void* user_context, pw_task_fn task, void* task_context, size_t count);
+
+// The desc of a dense Ci -> Co layer for variant `isa`: fp32 tensors, and the math
+// the variant does (bf16 on a bf16-only variant), for tests that set up their own runs.
+pw_conv_desc variant_desc(pw_isa isa, size_t in_channels, size_t out_channels);
+
+// True under an emulator (POINTWISE_TEST_EMULATED=1, set by .ci/test.d/40-aarch64.sh):
+// suites then run smaller layers and fewer combinations, never fewer kinds of tail.
+bool emulated_run();
+
+// The bf16 math and type combinations variant `isa` does, every one but fp32 math on
+// fp32 tensors: shape with its math, input_type and output_type set.
+std::vector<conv_shape> bf16_variants_of(pw_isa isa, const conv_shape& shape);
 
 // "scalar", "sse", ... for test names.
 std::string isa_param_name(pw_isa isa);

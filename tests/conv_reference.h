@@ -3,7 +3,8 @@
 // plus (2*Ci + 2) * 2^-149 for the absolute rounding of results below float's normal range.
 // bf16: the reference rounds x (bf16 math or a bf16 input) and w (bf16 math) to bf16
 // and sums in double; bf16 math may also flush bf16 denormals and sums below FLT_MIN
-// (the bound allows either), and a bf16 output adds 2^-8 |y| for its rounding.
+// (the bound allows either), and a bf16 output adds 2^-8 |y| for its rounding (plus
+// 2^-134, half its spacing below FLT_MIN, where the rounding is absolute).
 #pragma once
 
 #include <cmath>
@@ -75,6 +76,9 @@ struct reference_output {
   // partial sum may overflow, so an infinity of either sign (after the clamp) or NaN
   // (inf - inf) is also a right answer there, whatever the exact sum.
   std::vector<unsigned char> may_overflow;
+  // 1 where bf16 math multiplies an infinity by a denormal that it may count as zero:
+  // NaN (Inf * 0) is then a right answer too.
+  std::vector<unsigned char> may_be_nan;
 };
 
 // weights: G*Ci*Co in shape.layout; bias: G*Co or empty; residual: strided as the

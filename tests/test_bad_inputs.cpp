@@ -194,6 +194,26 @@ std::vector<bad_case> bad_cases() {
        [](W& w) { return w.create_with([](pw_conv_desc& d) { store_raw_enum(&d.isa, 99); }); }},
       {"IsaNegative", PW_ERROR_INVALID_ARGUMENT, parts({"desc->isa", "-3"}),
        [](W& w) { return w.create_with([](pw_conv_desc& d) { store_raw_enum(&d.isa, -3); }); }},
+      // The bf16 fields: any int a C caller stores.
+      {"InputTypeOutOfRange", PW_ERROR_INVALID_ARGUMENT, parts({"desc->input_type", "2"}),
+       [](W& w) { return w.create_with([](pw_conv_desc& d) { store_raw_enum(&d.input_type, 2); }); }},
+      {"InputTypeNegative", PW_ERROR_INVALID_ARGUMENT, parts({"desc->input_type", "-1"}),
+       [](W& w) { return w.create_with([](pw_conv_desc& d) { store_raw_enum(&d.input_type, -1); }); }},
+      {"OutputTypeOutOfRange", PW_ERROR_INVALID_ARGUMENT, parts({"desc->output_type", "16"}),
+       [](W& w) { return w.create_with([](pw_conv_desc& d) { store_raw_enum(&d.output_type, 16); }); }},
+      {"OutputTypeNegative", PW_ERROR_INVALID_ARGUMENT, parts({"desc->output_type", "-2147483648"}),
+       [](W& w) { return w.create_with([](pw_conv_desc& d) { store_raw_enum(&d.output_type, INT32_MIN); }); }},
+      {"MathOutOfRange", PW_ERROR_INVALID_ARGUMENT, parts({"desc->math", "2"}),
+       [](W& w) { return w.create_with([](pw_conv_desc& d) { store_raw_enum(&d.math, 2); }); }},
+      {"MathNegative", PW_ERROR_INVALID_ARGUMENT, parts({"desc->math", "-7"}),
+       [](W& w) { return w.create_with([](pw_conv_desc& d) { store_raw_enum(&d.math, -7); }); }},
+      {"MathOutOfRangeWithBf16Types", PW_ERROR_INVALID_ARGUMENT, parts({"desc->math", "3"}),
+       [](W& w) {
+         return w.create_with([](pw_conv_desc& d) {
+           d.input_type = d.output_type = PW_DATATYPE_BF16;
+           store_raw_enum(&d.math, 3);
+         });
+       }},
       // pw_conv_run: pointers and zero sizes.
       {"RunNullConv", PW_ERROR_INVALID_ARGUMENT, parts({"conv", "NULL"}),
        [](W& w) {
@@ -438,6 +458,31 @@ TEST(BadInputIsa, UnsupportedIsaIsRejectedAsUnsupported) {
     EXPECT_NE(message.find(pw_isa_name(isa)), std::string::npos) << message;
   }
   if (unsupported == 0) GTEST_SKIP() << "every variant runs here: no unsupported pw_isa to ask for";
+}
+
+// A variant that does bf16 math only, forced with PW_MATH_F32 (the default): refused
+// as unsupported, saying which variant and why, never run on another variant.
+TEST(BadInputIsa, Bf16OnlyVariantWithF32MathIsUnsupportedSayingWhy) {
+  world w;
+  int bf16_only = 0;
+  for (pw_isa isa : pw_test::all_variant_isas()) {
+    if (!pw_isa_supported(isa) || !variant_does_bf16_math_only(isa)) continue;
+    ++bf16_only;
+    for (pw_datatype type : {PW_DATATYPE_F32, PW_DATATYPE_BF16}) {
+      pw_conv_desc d = w.desc;
+      d.isa = isa;
+      d.input_type = d.output_type = type;
+      EXPECT_EQ(w.create(&d), PW_ERROR_UNSUPPORTED) << pw_isa_name(isa);
+      const std::string message = pw_last_error();
+      for (const char* part : {"desc->isa", pw_isa_name(isa), "PW_MATH_BF16", "PW_MATH_F32"})
+        EXPECT_NE(message.find(part), std::string::npos) << message << " lacks " << part;
+      d.math = PW_MATH_BF16;
+      pw_conv* conv = nullptr;
+      EXPECT_EQ(pw_conv_create(&d, w.weights.data(), nullptr, &conv), PW_OK) << pw_last_error();
+      pw_conv_destroy(conv);
+    }
+  }
+  if (bf16_only == 0) GTEST_SKIP() << "no bf16-only variant runs here";
 }
 
 TEST(BadInputThreadpool, CustomPoolWithNullParallelForIsNull) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <initializer_list>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -60,10 +61,10 @@ class fp_mode_guard {
 class Denormals : public ::testing::TestWithParam<pw_isa> {
  protected:
   void SetUp() override { PW_SKIP_UNLESS_SUPPORTED(GetParam()); }
-  pw_conv* create(size_t ci, size_t co, const float* weights, const float* bias, bool flush) {
-    pw_conv_desc desc;
-    pw_conv_desc_init(&desc, ci, co);
-    desc.isa = GetParam();
+  pw_conv* create(size_t ci, size_t co, const float* weights, const float* bias, bool flush,
+                  pw_math math = PW_MATH_F32) {
+    pw_conv_desc desc = variant_desc(GetParam(), ci, co);
+    if (math == PW_MATH_BF16) desc.math = math;
     desc.flush_denormals = flush ? 1 : 0;
     pw_conv* conv = nullptr;
     EXPECT_EQ(pw_conv_create(&desc, weights, bias, &conv), PW_OK) << pw_last_error();
@@ -73,40 +74,75 @@ class Denormals : public ::testing::TestWithParam<pw_isa> {
 
 constexpr float kDenormal = 1e-40f;
 
-TEST_P(Denormals, KeptWhenFlushIsOffAndMatchTheReference) {
-  ASSERT_EQ(std::fpclassify(kDenormal), FP_SUBNORMAL);
-  {
-    // x = 1e-40 times w = 1 is exactly 1e-40; and 1 times a denormal weight, plus a denormal bias.
-    const float weights[2] = {1.0f, kDenormal};
-    const float bias[2] = {0.0f, kDenormal};
-    pw_conv* conv = create(1, 2, weights, bias, false);
-    ASSERT_NE(conv, nullptr);
-    const float input[2] = {kDenormal, 1.0f};
-    float output[4];
-    ASSERT_EQ(pw_conv_run(conv, 1, 1, 2, input, 0, output, 0, nullptr, 0, nullptr), PW_OK) << pw_last_error();
-    EXPECT_EQ(output[0], kDenormal);
-    EXPECT_EQ(output[1], kDenormal * kDenormal + kDenormal);  // the product underflows to 0
-    EXPECT_EQ(output[2], 1.0f);
-    EXPECT_EQ(output[3], 2 * kDenormal);
-    pw_conv_destroy(conv);
-  }
-  // Whole layers of tiny values, against the reference (which knows that rounding
-  // below FLT_MIN is absolute).
+// The two-pixel layer of KeptWhenFlushIsOff: x = 1e-40 times w = 1, and 1 times a
+// denormal weight plus a denormal bias, as outputs {x*1, x*d + d, 1*1, 1*d + d}.
+void run_denormal_pixels(pw_conv* conv, float output[4]) {
+  const float input[2] = {kDenormal, 1.0f};
+  ASSERT_EQ(pw_conv_run(conv, 1, 1, 2, input, 0, output, 0, nullptr, 0, nullptr), PW_OK) << pw_last_error();
+}
+
+// Whole layers of tiny values against the reference (which knows that rounding below
+// FLT_MIN is absolute, and what bf16 math may flush).
+void expect_tiny_layers_match_the_reference(pw_isa isa, pw_math math) {
   for (const float scale : {1e-38f, 1e-42f, 1e-20f}) {
     conv_shape s;
     s.in_channels = 37;
     s.out_channels = 19;
     s.height = 5;
     s.width = 3;
+    s.math = math;
     conv_data d = make_conv_data(s, true, true, 21);
     for (float& x : d.input) x *= scale;
     for (float& r : d.residual) r *= scale * scale;
     for (float& b : d.bias) b *= 1e-39f;
-    const run_result r = run_conv(GetParam(), s, d);
+    const run_result r = run_conv(isa, s, d);
     ASSERT_EQ(r.status, PW_OK) << r.error;
-    const reference_output ref = reference_conv(s, d.input, d.weights, d.bias, d.residual);
+    const reference_output ref = reference_conv(s.on_variant(isa), d.input, d.weights, d.bias, d.residual);
     EXPECT_EQ(compare_with_reference(s, r.output.data(), ref), "") << "scale " << scale;
   }
+}
+
+TEST_P(Denormals, KeptWhenFlushIsOffAndMatchTheReference) {
+  ASSERT_EQ(std::fpclassify(kDenormal), FP_SUBNORMAL);
+  if (variant_does_bf16_math_only(GetParam())) GTEST_SKIP() << "bf16 math only: MayFlushWithBf16Math covers it";
+  const float weights[2] = {1.0f, kDenormal};
+  const float bias[2] = {0.0f, kDenormal};
+  pw_conv* conv = create(1, 2, weights, bias, false);
+  ASSERT_NE(conv, nullptr);
+  float output[4];
+  run_denormal_pixels(conv, output);
+  EXPECT_EQ(output[0], kDenormal);
+  EXPECT_EQ(output[1], kDenormal * kDenormal + kDenormal);  // the product underflows to 0
+  EXPECT_EQ(output[2], 1.0f);
+  EXPECT_EQ(output[3], 2 * kDenormal);
+  pw_conv_destroy(conv);
+  expect_tiny_layers_match_the_reference(GetParam(), PW_MATH_F32);
+}
+
+// The header's promise for bf16 math with flush_denormals off: denormal bf16 inputs and
+// weights may count as zero, and so may sums below FLT_MIN (vdpbf16ps flushes even a
+// denormal fp32 accumulator whatever MXCSR says); everything else is the bf16-math
+// value, and normal values are never flushed. Every variant, since every one does bf16 math.
+TEST_P(Denormals, MayFlushWithBf16MathButKeepNormalValues) {
+  const float weights[2] = {1.0f, kDenormal};
+  const float bias[2] = {0.0f, kDenormal};
+  pw_conv* conv = create(1, 2, weights, bias, false, PW_MATH_BF16);
+  ASSERT_NE(conv, nullptr);
+  float output[4];
+  run_denormal_pixels(conv, output);
+  const float x = round_bf16(kDenormal), w = round_bf16(kDenormal);
+  ASSERT_EQ(std::fpclassify(x), FP_SUBNORMAL) << "1e-40 is a bf16 denormal too";
+  auto one_of = [](float got, std::initializer_list<float> allowed) {
+    for (float a : allowed)
+      if (got == a && !std::signbit(got)) return true;
+    return false;
+  };
+  EXPECT_TRUE(one_of(output[0], {x, 0.0f})) << output[0] << ": the bf16 input, or zero";
+  EXPECT_TRUE(one_of(output[1], {kDenormal, 0.0f})) << output[1] << ": the fp32 bias (the product underflows), or zero";
+  EXPECT_EQ(output[2], 1.0f) << "normal values are never flushed";
+  EXPECT_TRUE(one_of(output[3], {w + kDenormal, kDenormal, 0.0f})) << output[3];
+  pw_conv_destroy(conv);
+  expect_tiny_layers_match_the_reference(GetParam(), PW_MATH_BF16);
 }
 
 #if !defined(POINTWISE_NO_FP_MODE)
@@ -201,9 +237,7 @@ struct split_layer {
 TEST_P(Denormals, CallerAndPoolThreadModesRestoredOnEveryPool) {
   fp_mode_guard guard;
   const split_layer layer;
-  pw_conv_desc desc;
-  pw_conv_desc_init(&desc, layer.shape.in_channels, layer.shape.out_channels);
-  desc.isa = GetParam();
+  pw_conv_desc desc = variant_desc(GetParam(), layer.shape.in_channels, layer.shape.out_channels);
   desc.flush_denormals = 1;
   pw_conv* conv = nullptr;
   ASSERT_EQ(pw_conv_create(&desc, layer.data.weights.data(), layer.data.bias.data(), &conv), PW_OK);

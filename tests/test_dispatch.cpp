@@ -93,6 +93,95 @@ TEST(Dispatch, EnvironmentOverrideNamesTheVariantForAutoOnly) {
   EXPECT_EQ(choice.chosen->isa, expected_best({PW_ISA_SSE}));
 }
 
+// The rule behind PW_ISA_AUTO for bf16 math: the bf16 dot product only where it beats
+// the FMA kernel on rounded inputs (docs/tuning.md has the measurements).
+TEST(Dispatch, Bf16DotBeatsFmaOnlyWhereMeasured) {
+#if defined(__aarch64__)
+  EXPECT_TRUE(bf16_dot_beats_fma("", 0)) << "BFDOT: two multiply-adds per lane at the FMLA rate";
+#else
+  EXPECT_TRUE(bf16_dot_beats_fma("AuthenticAMD", 0x1A)) << "Zen 5: vdpbf16ps zmm at the FMA rate";
+  EXPECT_TRUE(bf16_dot_beats_fma("AuthenticAMD", 0x1B)) << "later AMD families keep the rule";
+  EXPECT_FALSE(bf16_dot_beats_fma("AuthenticAMD", 0x19)) << "Zen 4 is not measured";
+  EXPECT_FALSE(bf16_dot_beats_fma("AuthenticAMD", 0x17));
+  EXPECT_FALSE(bf16_dot_beats_fma("GenuineIntel", 6)) << "Sapphire/Emerald Rapids: half the FMA rate";
+  EXPECT_FALSE(bf16_dot_beats_fma("GenuineIntel", 0x1A)) << "the family number alone is not the rule";
+  EXPECT_FALSE(bf16_dot_beats_fma("", 0));
+#endif
+}
+
+cpu_feature_set avx512_bf16_cpu(bool bf16_dot_beats_fma) {
+  cpu_feature_set f = avx512_server();
+  f.x86_avx512bw = f.x86_avx512vl = f.x86_avx512_bf16 = true;
+  f.bf16_dot_beats_fma = bf16_dot_beats_fma;
+  return f;
+}
+
+TEST(Dispatch, Bf16MathOnAnIntelLikeAvx512Bf16CpuTakesTheFmaKernel) {
+  const cpu_feature_set intel = avx512_bf16_cpu(false);
+  EXPECT_EQ(best_isa_for(intel, PW_MATH_BF16), expected_best({PW_ISA_AVX512, PW_ISA_AVX2, PW_ISA_SSE}));
+  EXPECT_EQ(best_isa_for(intel, PW_MATH_F32), expected_best({PW_ISA_AVX512, PW_ISA_AVX2, PW_ISA_SSE}));
+  // Forced, it runs there: the rule only steers PW_ISA_AUTO.
+  if (built(PW_ISA_AVX512_BF16)) {
+    const isa_choice forced = choose_variant(PW_ISA_AVX512_BF16, nullptr, intel, PW_MATH_BF16);
+    ASSERT_EQ(forced.status, PW_OK) << forced.reason;
+    EXPECT_EQ(forced.chosen->isa, PW_ISA_AVX512_BF16);
+  }
+}
+
+TEST(Dispatch, Bf16MathOnAnAmdLikeAvx512Bf16CpuTakesTheBf16Variant) {
+  cpu_feature_set amd = avx512_bf16_cpu(true);
+  EXPECT_EQ(best_isa_for(amd, PW_MATH_BF16),
+            expected_best({PW_ISA_AVX512_BF16, PW_ISA_AVX512, PW_ISA_AVX2, PW_ISA_SSE}));
+  EXPECT_EQ(best_isa_for(amd, PW_MATH_F32), expected_best({PW_ISA_AVX512, PW_ISA_AVX2, PW_ISA_SSE}))
+      << "fp32 math never goes to a bf16-only variant";
+  amd.x86_avx512_bf16 = false;
+  EXPECT_EQ(best_isa_for(amd, PW_MATH_BF16), expected_best({PW_ISA_AVX512, PW_ISA_AVX2, PW_ISA_SSE}));
+  amd.x86_avx512_bf16 = true;
+  amd.x86_avx512bw = false;  // AVX512_BF16 needs BW and VL too
+  EXPECT_EQ(best_isa_for(amd, PW_MATH_BF16), expected_best({PW_ISA_AVX512, PW_ISA_AVX2, PW_ISA_SSE}));
+  amd.x86_avx512bw = true;
+  amd.os_saves_zmm = false;
+  EXPECT_EQ(best_isa_for(amd, PW_MATH_BF16), expected_best({PW_ISA_AVX2, PW_ISA_SSE}));
+}
+
+TEST(Dispatch, Bf16MathOnAarch64WithAndWithoutBf16) {
+  cpu_feature_set arm;
+  arm.arm_asimd = true;
+  arm.bf16_dot_beats_fma = true;
+  EXPECT_EQ(best_isa_for(arm, PW_MATH_BF16), expected_best({PW_ISA_NEON})) << "no FEAT_BF16";
+  arm.arm_bf16 = true;
+  EXPECT_EQ(best_isa_for(arm, PW_MATH_BF16), expected_best({PW_ISA_NEON_BF16, PW_ISA_NEON}));
+  EXPECT_EQ(best_isa_for(arm, PW_MATH_F32), expected_best({PW_ISA_NEON}));
+  arm.bf16_dot_beats_fma = false;
+  EXPECT_EQ(best_isa_for(arm, PW_MATH_BF16), expected_best({PW_ISA_NEON}));
+}
+
+cpu_feature_set aarch64_bf16_cpu() {
+  cpu_feature_set f;
+  f.arm_asimd = f.arm_bf16 = f.bf16_dot_beats_fma = true;
+  return f;
+}
+
+TEST(Dispatch, ForcedBf16OnlyVariantWithF32MathIsUnsupportedSayingWhy) {
+  const struct {
+    pw_isa isa;
+    cpu_feature_set cpu;
+  } cases[] = {{PW_ISA_AVX512_BF16, avx512_bf16_cpu(true)}, {PW_ISA_NEON_BF16, aarch64_bf16_cpu()}};
+  for (const auto& c : cases) {
+    if (!built(c.isa)) continue;
+    isa_choice choice = choose_variant(c.isa, nullptr, c.cpu, PW_MATH_F32);
+    EXPECT_EQ(choice.status, PW_ERROR_UNSUPPORTED);
+    EXPECT_NE(std::strstr(choice.reason, pw_isa_name(c.isa)), nullptr) << choice.reason;
+    EXPECT_NE(std::strstr(choice.reason, "PW_MATH_BF16"), nullptr) << choice.reason;
+    choice = choose_variant(PW_ISA_AUTO, pw_isa_name(c.isa), c.cpu, PW_MATH_F32);
+    EXPECT_EQ(choice.status, PW_ERROR_UNSUPPORTED) << "never a silent fallback";
+    EXPECT_NE(std::strstr(choice.reason, "POINTWISE_ISA"), nullptr) << choice.reason;
+    choice = choose_variant(PW_ISA_AUTO, pw_isa_name(c.isa), c.cpu, PW_MATH_BF16);
+    ASSERT_EQ(choice.status, PW_OK) << choice.reason;
+    EXPECT_EQ(choice.chosen->isa, c.isa);
+  }
+}
+
 TEST(Dispatch, IsaNamesRoundTripInAnyCase) {
   for (const variant& v : all_variants()) {
     pw_isa parsed = PW_ISA_AUTO;
@@ -124,7 +213,8 @@ TEST(Dispatch, IsaNamesRoundTripInAnyCase) {
 TEST(VariantList, AgreesWithThePublicEnum) {
   const std::pair<pw_isa, const char*> header[] = {
       {PW_ISA_SCALAR, "scalar"}, {PW_ISA_SSE, "sse"}, {PW_ISA_AVX2, "avx2"}, {PW_ISA_AVX512, "avx512"},
-      {PW_ISA_NEON, "neon"}};
+      {PW_ISA_NEON, "neon"},     {PW_ISA_AVX512_BF16, "avx512_bf16"}, {PW_ISA_AMX, "amx"},
+      {PW_ISA_NEON_BF16, "neon_bf16"}};
   for (const auto& [isa, name] : header) {
     const variant* v = find_variant(isa);
     ASSERT_NE(v, nullptr) << name << " is in pointwise.h but not in kernels/variants.def";

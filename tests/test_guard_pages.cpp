@@ -8,7 +8,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
+#include <tuple>
 #include <vector>
 
 #include "conv_harness.h"
@@ -16,45 +18,85 @@
 namespace pw_test {
 namespace {
 
-// `floats` floats with an inaccessible page right after the last (or right before the
-// first), the rest of the mapping filled with sentinels.
-class guarded_floats {
+// `count` elements of `element_bytes` (4: fp32, 2: bf16) with an inaccessible page
+// right after the last (or right before the first), the rest of the mapping filled
+// with sentinels of the element's type.
+class guarded_elements {
  public:
   enum side { guard_after, guard_before };
-  guarded_floats(size_t floats, side where) : floats_(floats) {
+  guarded_elements(size_t count, size_t element_bytes, side where) : count_(count), element_(element_bytes) {
     page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    data_pages_ = (floats * sizeof(float) + page_ - 1) / page_;
+    data_pages_ = (count * element_ + page_ - 1) / page_;
     bytes_ = (data_pages_ + 2) * page_;
     void* mapping = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mapping == MAP_FAILED) return;
     base_ = static_cast<char*>(mapping);
-    for (float* f = reinterpret_cast<float*>(base_ + page_); f < reinterpret_cast<float*>(base_ + bytes_ - page_); ++f)
-      *f = kSentinel;
+    for (char* e = base_ + page_; e < base_ + bytes_ - page_; e += element_) write_sentinel(e);
     mprotect(base_, page_, PROT_NONE);
     mprotect(base_ + bytes_ - page_, page_, PROT_NONE);
-    data_ = where == guard_after ? reinterpret_cast<float*>(base_ + bytes_ - page_) - floats
-                                 : reinterpret_cast<float*>(base_ + page_);
+    data_ = where == guard_after ? base_ + bytes_ - page_ - count * element_ : base_ + page_;
   }
-  ~guarded_floats() {
+  ~guarded_elements() {
     if (base_ != nullptr) munmap(base_, bytes_);
   }
-  guarded_floats(const guarded_floats&) = delete;
-  guarded_floats& operator=(const guarded_floats&) = delete;
+  guarded_elements(const guarded_elements&) = delete;
+  guarded_elements& operator=(const guarded_elements&) = delete;
 
-  float* data() const { return data_; }
-  // Every float of the accessible pages outside [data, data + floats) is still a sentinel.
+  void* data() const { return data_; }
+  // Every element of the accessible pages outside [data, data + count) is still a sentinel.
   bool untouched_outside() const {
-    for (const float* f = reinterpret_cast<const float*>(base_ + page_);
-         f < reinterpret_cast<const float*>(base_ + bytes_ - page_); ++f)
-      if ((f < data_ || f >= data_ + floats_) && !is_sentinel(*f)) return false;
+    for (const char* e = base_ + page_; e < base_ + bytes_ - page_; e += element_)
+      if ((e < data_ || e >= data_ + count_ * element_) && !is_sentinel_at(e)) return false;
     return true;
+  }
+  bool is_sentinel_at(const char* e) const {
+    if (element_ == 2) {
+      uint16_t bits;
+      std::memcpy(&bits, e, 2);
+      return bits == kSentinelBf16;
+    }
+    float v;
+    std::memcpy(&v, e, 4);
+    return is_sentinel(v);
+  }
+  // Element i of the data as fp32 (a bf16 element widened; a sentinel as kSentinel).
+  float value(size_t i) const {
+    const char* e = data_ + i * element_;
+    if (is_sentinel_at(e)) return kSentinel;
+    if (element_ == 4) {
+      float v;
+      std::memcpy(&v, e, 4);
+      return v;
+    }
+    uint16_t bits;
+    std::memcpy(&bits, e, 2);
+    return from_bf16(bits);
+  }
+  // Copies the first `count` values in, in the element's type (bf16 values are exact).
+  void fill(const std::vector<float>& values, size_t count) {
+    for (size_t i = 0; i < count; ++i) {
+      if (element_ == 4) {
+        std::memcpy(data_ + i * 4, &values[i], 4);
+      } else {
+        const uint16_t bits = to_bf16(values[i]);
+        std::memcpy(data_ + i * 2, &bits, 2);
+      }
+    }
   }
 
  private:
-  size_t floats_, page_ = 0, data_pages_ = 0, bytes_ = 0;
+  void write_sentinel(char* e) const {
+    if (element_ == 2)
+      std::memcpy(e, &kSentinelBf16, 2);
+    else
+      std::memcpy(e, &kSentinel, 4);
+  }
+  size_t count_, element_, page_ = 0, data_pages_ = 0, bytes_ = 0;
   char* base_ = nullptr;
-  float* data_ = nullptr;
+  char* data_ = nullptr;
 };
+
+size_t element_bytes(pw_datatype type) { return type == PW_DATATYPE_BF16 ? 2 : 4; }
 
 class GuardPages : public ::testing::TestWithParam<pw_isa> {
  protected:
@@ -62,26 +104,24 @@ class GuardPages : public ::testing::TestWithParam<pw_isa> {
 };
 
 // One layer with its buffers against guard pages on `side`; returns what went wrong.
-std::string run_guarded(pw_isa isa, const conv_shape& s, guarded_floats::side side, bool with_residual) {
+// The shape's types decide each buffer's element size.
+std::string run_guarded(pw_isa isa, const conv_shape& s, guarded_elements::side side, bool with_residual) {
   const conv_data d = make_conv_data(s, true, with_residual, static_cast<uint32_t>(s.in_channels * 131 + s.out_channels));
-  pw_conv_desc desc;
-  pw_conv_desc_init(&desc, s.in_channels, s.out_channels);
-  desc.groups = s.groups;
-  desc.stride_h = s.stride_h;
-  desc.stride_w = s.stride_w;
-  desc.isa = isa;
+  const pw_conv_desc desc = s.desc(isa);
   pw_conv* conv = nullptr;
   if (pw_conv_create(&desc, d.weights.data(), d.bias.data(), &conv) != PW_OK)
     return std::string("create failed: ") + pw_last_error();
 
-  // Exactly the floats the formula uses, up to the last channel of the last pixel.
-  const size_t input_floats = (s.in_pixels() - 1) * s.in_step() + s.dense_in();
-  const size_t output_floats = (s.out_pixels() - 1) * s.out_step() + s.dense_out();
-  const size_t residual_floats = (s.out_pixels() - 1) * s.res_step() + s.dense_out();
-  guarded_floats input(input_floats, side), output(output_floats, side), residual(residual_floats, side);
+  // Exactly the elements the formula uses, up to the last channel of the last pixel.
+  const size_t input_count = (s.in_pixels() - 1) * s.in_step() + s.dense_in();
+  const size_t output_count = (s.out_pixels() - 1) * s.out_step() + s.dense_out();
+  const size_t residual_count = (s.out_pixels() - 1) * s.res_step() + s.dense_out();
+  const size_t in_bytes = element_bytes(s.input_type), out_bytes = element_bytes(s.output_type);
+  guarded_elements input(input_count, in_bytes, side), output(output_count, out_bytes, side),
+      residual(residual_count, out_bytes, side);
   if (input.data() == nullptr || output.data() == nullptr || residual.data() == nullptr) return "mmap failed";
-  std::memcpy(input.data(), d.input.data(), input_floats * sizeof(float));
-  if (with_residual) std::memcpy(residual.data(), d.residual.data(), residual_floats * sizeof(float));
+  input.fill(d.input, input_count);
+  if (with_residual) residual.fill(d.residual, residual_count);
   // Padding channels of the output stay sentinels; the computed ones start as sentinels too.
   const pw_status status = pw_conv_run(conv, s.batch, s.height, s.width, input.data(), s.input_stride, output.data(),
                                        s.output_stride, with_residual ? residual.data() : nullptr, s.residual_stride,
@@ -90,24 +130,27 @@ std::string run_guarded(pw_isa isa, const conv_shape& s, guarded_floats::side si
   if (status != PW_OK) return std::string("run failed: ") + pw_last_error();
   std::string problems;
   if (!output.untouched_outside()) problems += "wrote outside the output\n";
+  std::vector<float> values(s.out_pixels() * s.out_step(), kSentinel);
+  for (size_t i = 0; i < output_count; ++i) values[i] = output.value(i);
   for (size_t p = 0; p < s.out_pixels(); ++p)
     for (size_t c = s.dense_out(); c < s.out_step() && p + 1 < s.out_pixels(); ++c)
-      if (!is_sentinel(output.data()[p * s.out_step() + c])) {
+      if (!is_sentinel(values[p * s.out_step() + c])) {
         problems += "wrote into the output's padding channels\n";
         p = s.out_pixels();
         break;
       }
   // The reference over the same values (the vectors hold the trailing padding of the
   // last pixel too, which the guarded copy leaves out).
-  const reference_output ref = reference_conv(s, d.input, d.weights, d.bias, d.residual);
-  problems += compare_with_reference(s, output.data(), ref);
-  return problems.empty() ? problems : s.describe() + (side == guarded_floats::guard_after ? " guard after" : " guard before") + ":\n" + problems;
+  const reference_output ref = reference_conv(s.on_variant(isa), d.input, d.weights, d.bias, d.residual);
+  problems += compare_with_reference(s, values.data(), ref);
+  return problems.empty()
+             ? problems
+             : s.describe() + " on " + pw_isa_name(isa) +
+                   (side == guarded_elements::guard_after ? " guard after" : " guard before") + ":\n" + problems;
 }
 
 TEST_P(GuardPages, EveryTailEndsAtAGuardPage) {
-  pw_conv_desc probe_desc;
-  pw_conv_desc_init(&probe_desc, 1, 1);
-  probe_desc.isa = GetParam();
+  const pw_conv_desc probe_desc = variant_desc(GetParam(), 1, 1);
   const float one = 1.0f;
   pw_conv* probe = nullptr;
   ASSERT_EQ(pw_conv_create(&probe_desc, &one, nullptr, &probe), PW_OK) << pw_last_error();
@@ -128,7 +171,7 @@ TEST_P(GuardPages, EveryTailEndsAtAGuardPage) {
         s.out_channels = co;
         s.width = pixels;  // pixel strides == channels (dense)
         const bool with_residual = (ci + co + pixels) % 2 == 0;
-        for (auto side : {guarded_floats::guard_after, guarded_floats::guard_before}) {
+        for (auto side : {guarded_elements::guard_after, guarded_elements::guard_before}) {
           const std::string problems = run_guarded(GetParam(), s, side, with_residual);
           ASSERT_EQ(problems, "");
           ++cases;
@@ -154,9 +197,81 @@ TEST_P(GuardPages, StridedGroupedAndSubsampledTailsEndAtAGuardPage) {
           s.input_stride = groups * ci + 3;
           s.output_stride = groups * co + 2;
           s.residual_stride = groups * co + 1;
-          for (auto side : {guarded_floats::guard_after, guarded_floats::guard_before})
+          for (auto side : {guarded_elements::guard_after, guarded_elements::guard_before})
             ASSERT_EQ(run_guarded(GetParam(), s, side, true), "");
         }
+}
+
+// bf16 tensors and bf16 math: inputs, outputs and residuals of 2-byte elements end at
+// (or start after) a PROT_NONE page, every math and type pair the variant does, on the
+// tails of every kind: an odd count of 2-byte elements ends mid-word, where a kernel
+// that loads or stores pairs (or a vector) of them would touch the guard.
+TEST_P(GuardPages, Bf16TensorsAndBf16MathEndAtAGuardPage) {
+  const pw_isa isa = GetParam();
+  const pw_conv_desc probe_desc = variant_desc(isa, 1, 1);
+  const float one = 1.0f;
+  pw_conv* probe = nullptr;
+  ASSERT_EQ(pw_conv_create(&probe_desc, &one, nullptr, &probe), PW_OK) << pw_last_error();
+  pw_conv_info info;
+  ASSERT_EQ(pw_conv_get_info(probe, &info), PW_OK);
+  pw_conv_destroy(probe);
+  const size_t mr = info.mr, nr = info.nr;
+  // Fewer counts than the fp32 sweep, each kind of tail once: input channels below, at
+  // and past a pair and a vector of bf16; output channels around one and two panels;
+  // pixels around one register group (the kernels' sweep, test_microkernels, has
+  // every row count at a guard page).
+  std::vector<size_t> input_channels = {1, 2, 3, 7, 8, 9, 16, 17, 33};
+  if (!emulated_run()) input_channels.insert(input_channels.end(), {31, 129});
+  std::vector<size_t> output_channels = {1, 2, 3};
+  for (size_t co : {nr - 1, nr, nr + 1, 2 * nr - 1, 2 * nr, 2 * nr + 1})
+    if (co > output_channels.back()) output_channels.push_back(co);
+  std::vector<size_t> pixel_counts = {1, 2};
+  for (size_t pixels : {mr - 1, mr, mr + 1})
+    if (pixels > pixel_counts.back()) pixel_counts.push_back(pixels);
+  size_t cases = 0;
+  for (pw_math math : {PW_MATH_F32, PW_MATH_BF16})
+    for (pw_datatype in : {PW_DATATYPE_F32, PW_DATATYPE_BF16})
+      for (pw_datatype out : {PW_DATATYPE_F32, PW_DATATYPE_BF16}) {
+        if (math == PW_MATH_F32 && variant_does_bf16_math_only(isa)) continue;
+        if (math == PW_MATH_F32 && in == PW_DATATYPE_F32 && out == PW_DATATYPE_F32) continue;  // the fp32 tests
+        for (size_t ci : input_channels)
+          for (size_t co : output_channels)
+            for (size_t pixels : pixel_counts) {
+              conv_shape s;
+              s.in_channels = ci;
+              s.out_channels = co;
+              s.width = pixels;
+              s.math = math;
+              s.input_type = in;
+              s.output_type = out;
+              const bool with_residual = (ci + co + pixels) % 2 == 0;
+              for (auto side : {guarded_elements::guard_after, guarded_elements::guard_before}) {
+                ASSERT_EQ(run_guarded(isa, s, side, with_residual), "");
+                ++cases;
+              }
+            }
+        // Strided, grouped and subsampled: padding between pixels, none after the last.
+        for (size_t groups : {1, 3})
+          for (size_t ci : {1, 3, 8})
+            for (size_t co : {1, 7, 17}) {
+              conv_shape s;
+              s.groups = groups;
+              s.in_channels = ci;
+              s.out_channels = co;
+              s.height = 3;
+              s.width = 5;
+              s.stride_h = s.stride_w = groups == 3 ? 2 : 1;
+              s.input_stride = groups * ci + 3;
+              s.output_stride = groups * co + 1;
+              s.residual_stride = groups * co + 2;
+              s.math = math;
+              s.input_type = in;
+              s.output_type = out;
+              for (auto side : {guarded_elements::guard_after, guarded_elements::guard_before})
+                ASSERT_EQ(run_guarded(isa, s, side, true), "");
+            }
+      }
+  RecordProperty("cases", static_cast<int>(cases));
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, GuardPages, ::testing::ValuesIn(all_variant_isas()),

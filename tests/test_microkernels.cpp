@@ -1,7 +1,9 @@
-// Every microkernel called directly on packed panels: every row count 1..MR, every
-// column count 1..2*NR+1, input-channel blocks of 1, 2, 3, 7, 16, 17, 64 and 257,
-// each position of the block (first, last, both, neither: partial sums), residual
-// off / separate / in place, clamp on and off, against a double-precision reference.
+// Every microkernel called directly on packed panels (the bf16 kernels on bf16 rows and
+// their channel-pair layout): every row count 1..MR, every column count 1..2*NR+1,
+// input-channel blocks of 1, 2, 3, 7, 16, 17, 64 and 257 (odd ones end on a lone
+// channel), each position of the block (first, last, both, neither: partial sums) at
+// odd and even input offsets, residual off / separate / in place, clamp on and off,
+// NaN inputs, against a double-precision reference.
 // The last row of the input, the residual and the output ends at a guard page, and
 // every float of the output the kernel must not write holds a sentinel.
 //
@@ -247,8 +249,11 @@ TEST_P(Microkernel, BlockPositionsResidualsAndClamp) {
   const std::vector<size_t> ms = {1, (mr + 1) / 2, mr};
   const std::vector<size_t> ns = {1, nr - 1, nr, nr + 1, 2 * nr + 1};
   // 257 channels: more than the SSE kernel's spread buffer holds for 4+ rows, so its
-  // passes over the panels meet every block position too.
-  const std::vector<size_t> ks = quick_mode() ? std::vector<size_t>{1, 7, 17} : std::vector<size_t>{1, 7, 17, 257};
+  // passes over the panels meet every block position too. A block after the first
+  // starts at channel kc: odd and even offsets (a bf16 kernel's channel pairs then
+  // start mid-pair or not).
+  const std::vector<size_t> ks =
+      quick_mode() ? std::vector<size_t>{1, 2, 7, 17} : std::vector<size_t>{1, 2, 7, 16, 17, 257};
   uint32_t seed = 1000;
   size_t failures = 0;
   for (block_position position :

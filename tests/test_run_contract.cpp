@@ -22,9 +22,7 @@ class RunContract : public ::testing::TestWithParam<pw_isa> {
 struct conv_holder {
   pw_conv* conv = nullptr;
   conv_holder(pw_isa isa, size_t ci, size_t co, uint32_t seed) {
-    pw_conv_desc desc;
-    pw_conv_desc_init(&desc, ci, co);
-    desc.isa = isa;
+    pw_conv_desc desc = variant_desc(isa, ci, co);
     const std::vector<float> weights = random_floats(ci * co, seed), bias = random_floats(co, seed + 1);
     EXPECT_EQ(pw_conv_create(&desc, weights.data(), bias.data(), &conv), PW_OK) << pw_last_error();
   }

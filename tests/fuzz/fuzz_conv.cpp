@@ -1,6 +1,7 @@
 // Differential fuzzing of pw_conv_create/pw_conv_run against the double-precision
 // reference (tests/conv_reference.h). Each input decodes one layer: its desc (groups,
-// channels, strides, layout, clamp, denormal flushing), the run's shape, pixel strides,
+// channels, strides, layout, clamp, denormal flushing, math, input and output types:
+// bf16 tensors hold bf16 values, and the reference rounds as the math says), the run's shape, pixel strides,
 // residual (none, separate, in place), thread pool, and values with NaN, infinities,
 // denormals and huge magnitudes placed where the fuzzer likes. Every variant this host
 // runs must then agree with the reference within its error bound, with NaN exactly
@@ -146,6 +147,46 @@ struct layer {
   bad_argument bad = bad_argument::none;
 };
 
+size_t element_bytes(pw_datatype type) { return type == PW_DATATYPE_BF16 ? 2 : 4; }
+
+// A tensor in its element type, sized exactly (AddressSanitizer sees an over-read).
+struct typed_buffer {
+  pw_datatype type = PW_DATATYPE_F32;
+  std::vector<float> f32;
+  std::vector<uint16_t> bf16;
+  typed_buffer(pw_datatype t, const std::vector<float>& values) : type(t) {
+    if (t == PW_DATATYPE_F32) {
+      f32 = values;
+    } else {
+      bf16.resize(values.size());
+      for (size_t i = 0; i < values.size(); ++i) bf16[i] = pw_test::to_bf16(values[i]);
+    }
+  }
+  typed_buffer(pw_datatype t, size_t count) : type(t) {
+    if (t == PW_DATATYPE_F32) f32.assign(count, kSentinel);
+    else bf16.assign(count, pw_test::kSentinelBf16);
+  }
+  void* data() { return type == PW_DATATYPE_F32 ? static_cast<void*>(f32.data()) : bf16.data(); }
+  // Element i, widened; a sentinel of either type reads as kSentinel.
+  float value(size_t i) const {
+    if (type == PW_DATATYPE_F32) return f32[i];
+    return bf16[i] == pw_test::kSentinelBf16 ? kSentinel : pw_test::from_bf16(bf16[i]);
+  }
+  void set(size_t i, float v) {
+    if (type == PW_DATATYPE_F32) f32[i] = v;
+    else bf16[i] = pw_test::to_bf16(v);
+  }
+  bool is_sentinel(size_t i) const {
+    return type == PW_DATATYPE_F32 ? pw_test::is_sentinel(f32[i]) : bf16[i] == pw_test::kSentinelBf16;
+  }
+  size_t size() const { return type == PW_DATATYPE_F32 ? f32.size() : bf16.size(); }
+  // Bit for bit (a NaN equals itself).
+  bool same_bits(const typed_buffer& other) const {
+    return f32.size() == other.f32.size() && bf16 == other.bf16 &&
+           (f32.empty() || std::memcmp(f32.data(), other.f32.data(), f32.size() * sizeof(float)) == 0);
+  }
+};
+
 layer decode_layer(FuzzedDataProvider& in) {
   layer l;
   conv_shape& s = l.shape;
@@ -191,6 +232,11 @@ layer decode_layer(FuzzedDataProvider& in) {
   // One execution in eight asks for a bad argument.
   if (in.ConsumeIntegralInRange<int>(0, 7) == 0)
     l.bad = static_cast<bad_argument>(in.ConsumeIntegralInRange<int>(1, static_cast<int>(bad_argument::count) - 1));
+  // Last, so that the saved inputs from before these fields decode as the fp32 layers
+  // they were (an exhausted provider gives 0: fp32).
+  s.math = in.ConsumeBool() ? PW_MATH_BF16 : PW_MATH_F32;
+  s.input_type = in.ConsumeBool() ? PW_DATATYPE_BF16 : PW_DATATYPE_F32;
+  s.output_type = in.ConsumeBool() ? PW_DATATYPE_BF16 : PW_DATATYPE_F32;
   return l;
 }
 
@@ -216,6 +262,11 @@ buffers decode_values(FuzzedDataProvider& in, const layer& l) {
     b.residual.resize((s.out_pixels() - 1) * s.res_step() + s.dense_out());
     fill(in, b.residual, s.res_step(), s.dense_out(), seed + 3);
   }
+  // bf16 tensors hold bf16 values: the reference sees exactly what the run reads.
+  if (s.input_type == PW_DATATYPE_BF16)
+    for (float& x : b.input) x = pw_test::round_bf16(x);
+  if (s.output_type == PW_DATATYPE_BF16)
+    for (float& r : b.residual) r = pw_test::round_bf16(r);
   return b;
 }
 
@@ -241,7 +292,7 @@ conv_shape seen_shape(const layer& l) {
 // kernel reads denormal inputs as zero (DAZ) and may flush each denormal product or
 // partial sum to zero (FTZ): at most FLT_MIN per operation.
 pw_test::reference_output expected_output(const layer& l, const buffers& b) {
-  const conv_shape s = seen_shape(l);
+  const conv_shape s = seen_shape(l);  // with the math the variant does (conv_shape::on_variant)
   if (!l.flush_denormals) return pw_test::reference_conv(s, b.input, b.weights, b.bias, b.residual);
   buffers flushed = b;
   for (auto* v : {&flushed.input, &flushed.weights, &flushed.bias, &flushed.residual})
@@ -273,31 +324,33 @@ std::string check_variant(pw_isa isa, const layer& l, const buffers& b, const pw
   }
   if (created != PW_OK) return std::string("create failed: ") + pw_last_error();
 
-  // The output with sentinels around it and in its padding channels.
-  const size_t output_floats = (s.out_pixels() - 1) * s.out_step() + s.dense_out();
-  std::vector<float> arena(kGuardFloats + output_floats + kGuardFloats, kSentinel);
-  float* output = arena.data() + kGuardFloats;
-  const float* input = b.input.data();
-  const float* residual = b.residual.empty() ? nullptr : b.residual.data();
+  // The output with sentinels around it and in its padding channels, in its type.
+  const size_t out_size = element_bytes(s.output_type);
+  const size_t output_count = (s.out_pixels() - 1) * s.out_step() + s.dense_out();
+  typed_buffer arena(s.output_type, kGuardFloats + output_count + kGuardFloats);
+  char* const output = static_cast<char*>(arena.data()) + kGuardFloats * out_size;
+  typed_buffer input_buffer(s.input_type, b.input), residual_buffer(s.output_type, b.residual);
+  const void* input = input_buffer.data();
+  const void* residual = b.residual.empty() ? nullptr : residual_buffer.data();
   size_t input_stride = s.input_stride, residual_stride = s.residual_stride;
-  std::vector<float> overlapping_input;
   if (l.residual_kind == 2) {
     for (size_t p = 0; p < s.out_pixels(); ++p)
-      for (size_t c = 0; c < s.dense_out(); ++c) output[p * s.out_step() + c] = b.residual[p * s.res_step() + c];
+      for (size_t c = 0; c < s.dense_out(); ++c)
+        arena.set(kGuardFloats + p * s.out_step() + c, b.residual[p * s.res_step() + c]);
     residual = output;
   }
-  const std::vector<float> before = arena;
+  const typed_buffer before = arena;
   bool bad_run = true;
   switch (l.bad) {
     case bad_argument::input_stride_too_small:
       if (s.dense_in() > 1) input_stride = s.dense_in() - 1;
       else bad_run = false;  // with one channel no stride is too small
       break;
-    case bad_argument::output_overlaps_input: input = output + output_floats - 1; break;
+    case bad_argument::output_overlaps_input: input = output + (output_count - 1) * out_size; break;
     case bad_argument::residual_overlaps_output:
       // The residual's first element is the output's second channel; with one output
       // channel, output + 1 is padding or the next pixel, which may be legitimately disjoint.
-      if (s.dense_out() > 1) residual = output + 1;
+      if (s.dense_out() > 1) residual = output + out_size;
       else bad_run = false;
       break;
     case bad_argument::in_place_stride_differs:
@@ -320,21 +373,22 @@ std::string check_variant(pw_isa isa, const layer& l, const buffers& b, const pw
 #endif
   if (bad_run) {
     if (ran != PW_ERROR_INVALID_ARGUMENT) return "a bad run argument was not rejected";
-    if (std::memcmp(arena.data(), before.data(), arena.size() * sizeof(float)) != 0)
-      return "a rejected run wrote to the output";
+    if (!arena.same_bits(before)) return "a rejected run wrote to the output";
     return "";
   }
   if (ran != PW_OK) return std::string("run failed: ") + pw_last_error();
   std::string problems;
   for (size_t i = 0; i < arena.size(); ++i) {
-    const bool computed = i >= kGuardFloats && i < kGuardFloats + output_floats &&
+    const bool computed = i >= kGuardFloats && i < kGuardFloats + output_count &&
                           (i - kGuardFloats) % s.out_step() < s.dense_out();
-    if (!computed && !pw_test::is_sentinel(arena[i])) {
-      problems += "wrote outside the output at float " + std::to_string(i) + " of the arena\n";
+    if (!computed && !arena.is_sentinel(i)) {
+      problems += "wrote outside the output at element " + std::to_string(i) + " of the arena\n";
       break;
     }
   }
-  std::string mismatch = pw_test::compare_with_reference(seen_shape(l), output, ref);
+  std::vector<float> values(output_count);
+  for (size_t i = 0; i < output_count; ++i) values[i] = arena.value(kGuardFloats + i);
+  std::string mismatch = pw_test::compare_with_reference(seen_shape(l), values.data(), ref);
   // With flushing on, a denormal clamp bound comes out as zero from a kernel that
   // clamps with min/max under DAZ, or as itself from one that selects the bound (the
   // scalar kernel: a finding, regressions/flush-denormal-clamp-bound-selected-as-is).
@@ -343,7 +397,7 @@ std::string check_variant(pw_isa isa, const layer& l, const buffers& b, const pw
   if (!mismatch.empty() && (seen.output_min != l.shape.output_min || seen.output_max != l.shape.output_max ||
                             std::signbit(seen.output_min) != std::signbit(l.shape.output_min) ||
                             std::signbit(seen.output_max) != std::signbit(l.shape.output_max)) &&
-      pw_test::compare_with_reference(l.shape, output, ref).empty())
+      pw_test::compare_with_reference(l.shape, values.data(), ref).empty())
     mismatch.clear();
   problems += mismatch;
   return problems;
@@ -356,11 +410,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const layer l = decode_layer(in);
   const buffers b = decode_values(in, l);
   const pw_test::reference_output ref = expected_output(l, b);
+  // A bf16-only variant runs an fp32-math layer with bf16 math (conv_shape::desc): its
+  // own reference, made once.
+  layer bf16_layer = l;
+  bf16_layer.shape.math = PW_MATH_BF16;
+  pw_test::reference_output bf16_ref;
   // A bad argument of run is checked on the fast path only: every variant validates alike.
   for (const pw::variant& v : pw::all_variants()) {
     const pw_isa isa = v.isa;
     if (!pw_isa_supported(isa)) continue;
-    const std::string problems = check_variant(isa, l, b, ref);
+    const bool bf16_only = pw_test::variant_does_bf16_math_only(isa) && l.shape.math == PW_MATH_F32;
+    if (bf16_only && bf16_ref.value.empty()) bf16_ref = expected_output(bf16_layer, b);
+    const std::string problems =
+        bf16_only ? check_variant(isa, bf16_layer, b, bf16_ref) : check_variant(isa, l, b, ref);
     if (!problems.empty())
       report("mismatch", l.shape.describe() + " on " + pw_isa_name(isa) + (l.flush_denormals ? " flush" : "") +
                              " residual " + std::to_string(l.residual_kind) + " pool " + std::to_string(l.pool) +
