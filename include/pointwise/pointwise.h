@@ -71,7 +71,8 @@ typedef enum pw_datatype {
      clamp are fp32, and a bf16 output is rounded to nearest even after the clamp.
      NaN stays NaN and +-Inf stays +-Inf. Denormal bf16 inputs and weights may count
      as zero, and so may sums below FLT_MIN in magnitude (the bf16 dot-product
-     instructions flush them whatever the floating-point mode). */
+     instructions flush them whatever the floating-point mode): an infinity times a
+     denormal may then be NaN. */
 typedef enum pw_math {
   PW_MATH_F32 = 0,
   PW_MATH_BF16 = 1
