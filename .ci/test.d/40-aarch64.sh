@@ -90,12 +90,18 @@ check_auto_pick() {
 # (under a second each); only the ISA-independent planner sweep trims its largest
 # image when this is set. POINTWISE_TEST_QUICK stays unset: it would skip tails.
 export POINTWISE_TEST_EMULATED=1
+# Two tests of thread-creation failure test limits of the kernel that qemu-user does
+# not reproduce: given NullWhenNoThreadCanStart's 64 TiB thread stacks, qemu grows to
+# all of the host's memory (23 GB) until the kernel's OOM killer ends it, minutes later
+# and with every process on the machine at risk; under NullWhenOnlySomeThreadsCanStart's
+# RLIMIT_AS it starts all 500 threads. The native stage runs both.
+not_under_qemu='^ThreadpoolCreate\.NullWhen(NoThread|OnlySomeThreads)CanStart$'
 status=0
 for cpu in cortex-a72 max; do
   run_start=$(date +%s)
   log="$build/ctest-$cpu.log"
-  echo "-- ctest under qemu-aarch64, QEMU_CPU=$cpu"
-  (cd "$build" && QEMU_CPU=$cpu ctest -j"$JOBS" --timeout 300 2>&1) | tee "$log" \
+  echo "-- ctest under qemu-aarch64, QEMU_CPU=$cpu (not run here: $not_under_qemu)"
+  (cd "$build" && QEMU_CPU=$cpu ctest -j"$JOBS" --timeout 300 -E "$not_under_qemu" 2>&1) | tee "$log" \
     | grep -v -E "^\s+Start |Test +#[0-9]+: .*( Passed|\*\*\*Skipped)|^\s+[0-9]+ - .*\(Skipped\)$|^The following tests did not run:$" || true
   grep -q "100% tests passed" "$log" || status=1
   echo "-- tests per variant (passed / skipped), aarch64 QEMU_CPU=$cpu:"
