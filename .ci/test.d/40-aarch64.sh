@@ -59,9 +59,10 @@ bash .ci/check_neon_bf16_inner_loop.sh aarch64-linux-gnu-objdump "$neon_bf16_obj
   "$neon_bf16_nr" | grep -E "^(--|!!)"
 
 # count_tests LOG ISA STATUS [EXCLUDE]: the tests of one variant that ended with
-# STATUS (Passed or Skipped), leaving out names that match the regex EXCLUDE. A
+# STATUS (Passed, Skipped or $failed), leaving out names that match the regex EXCLUDE. A
 # variant's tests end in /<isa> (one per variant) or /<isa>_math_<m>_in_<t>_out_<t>
 # (test_bf16: one per variant, math and tensor types).
+failed='(\*\*\*(Failed|Timeout|Exception)|SEGFAULT|Subprocess aborted|Not Run)'
 count_tests() {
   grep -E "Test +#[0-9]+: [^ ]*/${2}(_math_[a-z0-9]+_in_[a-z0-9]+_out_[a-z0-9]+)? .*${3}" "$1" \
     | grep -c -v -E "${4:-^\$}" || true
@@ -104,28 +105,32 @@ for cpu in cortex-a72 max; do
   (cd "$build" && QEMU_CPU=$cpu ctest -j"$JOBS" --timeout 300 -E "$not_under_qemu" 2>&1) | tee "$log" \
     | grep -v -E "^\s+Start |Test +#[0-9]+: .*( Passed|\*\*\*Skipped)|^\s+[0-9]+ - .*\(Skipped\)$|^The following tests did not run:$" || true
   grep -q "100% tests passed" "$log" || status=1
-  echo "-- tests per variant (passed / skipped), aarch64 QEMU_CPU=$cpu:"
+  echo "-- tests per variant (passed / failed / skipped), aarch64 QEMU_CPU=$cpu:"
   for isa in $(cut -d" " -f1 "$build/pointwise_variants.txt"); do
     passed=$(count_tests "$log" "$isa" Passed)
+    failures=$(count_tests "$log" "$isa" "$failed")
     skipped=$(count_tests "$log" "$isa" Skipped)
-    echo "   ${isa}: ${passed} passed, ${skipped} skipped"
+    echo "   ${isa}: ${passed} passed, ${failures} failed, ${skipped} skipped"
   done
   neon_passed=$(count_tests "$log" neon Passed)
+  neon_failed=$(count_tests "$log" neon "$failed")
   neon_skipped=$(count_tests "$log" neon Skipped)
-  if [ "$neon_passed" -eq 0 ] || [ "$neon_skipped" -ne 0 ]; then
-    echo "!! the neon variant did not run every test under QEMU_CPU=$cpu"
+  if [ "$neon_passed" -eq 0 ] || [ "$neon_failed" -ne 0 ] || [ "$neon_skipped" -ne 0 ]; then
+    echo "!! the neon variant did not pass every test under QEMU_CPU=$cpu"
     status=1
   fi
   # neon_bf16 does bf16 math only: test_bf16's f32-math cases skip on every CPU.
   bf16_passed=$(count_tests "$log" neon_bf16 Passed)
+  bf16_failed=$(count_tests "$log" neon_bf16 "$failed")
   bf16_skipped=$(count_tests "$log" neon_bf16 Skipped "/neon_bf16_math_f32_")
-  if [ "$cpu" = max ] && { [ "$bf16_passed" -eq 0 ] || [ "$bf16_skipped" -ne 0 ]; }; then
-    echo "!! the neon_bf16 variant did not run every test under QEMU_CPU=max" \
-         "(${bf16_passed} passed, ${bf16_skipped} skipped besides f32 math)"
+  if [ "$cpu" = max ] && { [ "$bf16_passed" -eq 0 ] || [ "$bf16_failed" -ne 0 ] || [ "$bf16_skipped" -ne 0 ]; }; then
+    echo "!! the neon_bf16 variant did not pass every test under QEMU_CPU=max" \
+         "(${bf16_passed} passed, ${bf16_failed} failed, ${bf16_skipped} skipped besides f32 math)"
     status=1
   fi
-  if [ "$cpu" = cortex-a72 ] && { [ "$bf16_passed" -ne 0 ] || [ "$bf16_skipped" -eq 0 ]; }; then
-    echo "!! the neon_bf16 variant ran ${bf16_passed} tests on a CPU without BF16, or none skipped"
+  if [ "$cpu" = cortex-a72 ] && { [ "$bf16_passed" -ne 0 ] || [ "$bf16_failed" -ne 0 ] || [ "$bf16_skipped" -eq 0 ]; }; then
+    echo "!! the neon_bf16 variant ran tests on a CPU without BF16" \
+         "(${bf16_passed} passed, ${bf16_failed} failed, ${bf16_skipped} skipped)"
     status=1
   fi
   # The library never prints: a core without HWCAP2 features is where it did.
