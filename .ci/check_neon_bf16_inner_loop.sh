@@ -4,7 +4,8 @@
 # bfdot: one per accumulator of 4 outputs for each of the 4 channel pairs of an 8-channel
 # input group) in the full MR-row function of kernels/neon_bf16.cpp, prints it and its
 # instruction mix, and fails if it touches the stack (a spill) or holds anything but
-# bfdot, loads and the loop counter. The 10x8 tile uses all 32 vector registers.
+# bfdot, loads and the loop counter. Run by .ci/test.d/40-aarch64.sh on the object
+# CMake builds for the library: the 10x8 tile uses all 32 vector registers.
 set -euo pipefail
 objdump=$1 object=$2 mr=$3 nr=$4
 want=$(( mr * nr ))

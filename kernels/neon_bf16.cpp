@@ -4,7 +4,7 @@
 // Compiled with -march=armv8.2-a+bf16 (this file only): the smallest target that has
 // BFDOT. -march=armv8.6-a would let GCC use every Armv8.3-8.6 instruction, which
 // BF16 cores such as Neoverse V1 (Armv8.4 + BF16) lack; the dispatcher checks one
-// fact, HWCAP2_BF16 (cpu_features: Aarch64Info.features.bf16), so this file may use
+// fact, HWCAP2_BF16 (getauxval in src/cpu_info.cpp), so this file may use
 // Armv8.2 + BF16 and nothing more.
 //
 // The tile contract is gemm_tile (microkernel.h) with the bf16 changes of the bf16

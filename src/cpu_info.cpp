@@ -9,8 +9,11 @@
 #include "cpu_features_macros.h"
 #if defined(CPU_FEATURES_ARCH_X86)
 #include "cpuinfo_x86.h"
-#elif defined(CPU_FEATURES_ARCH_AARCH64)
-#include "cpuinfo_aarch64.h"
+#elif defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>  // getauxval; HWCAP_* and HWCAP2_* from glibc's bits/hwcap.h
+#ifndef HWCAP2_BF16    // glibc before 2.32 lacks it: the kernel's ABI value
+#define HWCAP2_BF16 (1 << 14)
+#endif
 #endif
 
 namespace pw {
@@ -68,12 +71,24 @@ cpu_feature_set detect_features() {
   }
   return set;
 }
-#elif defined(CPU_FEATURES_ARCH_AARCH64)
+#elif defined(__aarch64__) && defined(__linux__)
+// The kernel's hwcaps, read here rather than through cpu_features: Debian's
+// cpu_features 0.7 prints a debug line to stdout whenever a hwcap word reads 0 (every
+// core without an HWCAP2 feature), and the library never prints. The dispatcher needs
+// two bits, both in the kernel's ABI.
 cpu_feature_set detect_features() {
   cpu_feature_set set;
-  const cpu_features::Aarch64Features f = cpu_features::GetAarch64Info().features;
-  set.arm_asimd = f.asimd != 0;
-  set.arm_bf16 = f.bf16 != 0;
+  set.arm_asimd = (getauxval(AT_HWCAP) & HWCAP_ASIMD) != 0;
+  set.arm_bf16 = set.arm_asimd && (getauxval(AT_HWCAP2) & HWCAP2_BF16) != 0;
+  set.bf16_dot_beats_fma = bf16_dot_beats_fma("", 0);
+  return set;
+}
+#elif defined(__aarch64__)
+// Advanced SIMD is part of every AArch64 core; without Linux's hwcaps, BF16 is not
+// known and not used.
+cpu_feature_set detect_features() {
+  cpu_feature_set set;
+  set.arm_asimd = true;
   set.bf16_dot_beats_fma = bf16_dot_beats_fma("", 0);
   return set;
 }
