@@ -14,6 +14,6 @@ using avx2_arch = xsimd::fma3<xsimd::avx2>;
 }  // namespace
 
 const microkernel avx2_microkernel = {kAvx2MR, kAvx2NR, &gemm<avx2_arch, kAvx2MR, kAvx2NR / simd_batch<avx2_arch>::size>,
-                                      &f32_panel_layout, element_type::f32, &this_unit_conversions};
+                                      &f32_panel_layout, element_type::f32, &this_unit_conversions, false};
 
 }  // namespace pw

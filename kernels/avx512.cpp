@@ -18,6 +18,6 @@ using avx512_arch = xsimd::avx512f;
 
 const microkernel avx512_microkernel = {
     kAvx512MR, kAvx512NR, &gemm<avx512_arch, kAvx512MR, kAvx512NR / simd_batch<avx512_arch>::size>,
-    &f32_panel_layout, element_type::f32, &this_unit_conversions};
+    &f32_panel_layout, element_type::f32, &this_unit_conversions, false};
 
 }  // namespace pw

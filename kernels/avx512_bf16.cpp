@@ -49,6 +49,6 @@ constexpr element_conversions avx512_bf16_conversions = {
 
 const microkernel avx512_bf16_microkernel = {
     kAvx512Bf16MR,      kAvx512Bf16NR,         &gemm_bf16<avx512_bf16_ops, kAvx512Bf16MR, kAvx512Bf16NR / avx512_bf16_ops::width>,
-    &bf16_pair_layout, element_type::bf16, &avx512_bf16_conversions};
+    &bf16_pair_layout, element_type::bf16, &avx512_bf16_conversions, true};
 
 }  // namespace pw

@@ -11,7 +11,8 @@
 //
 // Written over an ops struct (simd_ops_avx512_bf16.h) providing width, acc_type,
 // pair_type, broadcast_pair, broadcast_single, load_pairs, dot, clamp, load_columns,
-// store_columns. Include ONLY from that ISA's translation unit: everything here is in
+// store_columns, load_bf16_columns, store_bf16_columns; it does the bf16 epilogue
+// (gemm_tile's bf16_residual and bf16_output). Include ONLY from that ISA's translation unit: everything here is in
 // an anonymous namespace (the ODR trap of STYLE.md).
 #pragma once
 
@@ -80,7 +81,17 @@ inline void bf16_panel(const gemm_tile& t, const bf16_block& block, const uint16
 #pragma GCC unroll 64
       for (size_t m = 0; m < M; ++m) acc.v[m][j] = b;
     }
-    if (t.residual != nullptr) {
+    if (t.bf16_residual != nullptr) {
+      const uint16_t* res = t.bf16_residual + n0;
+#pragma GCC unroll 64
+      for (size_t m = 0; m < M; ++m) {
+#pragma GCC unroll 16
+        for (size_t j = 0; j < NV; ++j) {
+          const size_t remaining = columns > j * width ? columns - j * width : 0;
+          acc.v[m][j] += Ops::load_bf16_columns(res + m * t.bf16_residual_stride + j * width, remaining);
+        }
+      }
+    } else if (t.residual != nullptr) {
       const float* res = t.residual + n0;
 #pragma GCC unroll 64
       for (size_t m = 0; m < M; ++m) {
@@ -117,6 +128,18 @@ inline void bf16_panel(const gemm_tile& t, const bf16_block& block, const uint16
 #pragma GCC unroll 16
       for (size_t j = 0; j < NV; ++j) acc.v[m][j] = Ops::clamp(acc.v[m][j], lo, hi);
     }
+  }
+  if (t.last_block && t.bf16_output != nullptr) {
+    uint16_t* bf16_out = t.bf16_output + n0;
+#pragma GCC unroll 64
+    for (size_t m = 0; m < M; ++m) {
+#pragma GCC unroll 16
+      for (size_t j = 0; j < NV; ++j) {
+        const size_t remaining = columns > j * width ? columns - j * width : 0;
+        Ops::store_bf16_columns(bf16_out + m * t.bf16_output_stride + j * width, acc.v[m][j], remaining);
+      }
+    }
+    return;
   }
 #pragma GCC unroll 64
   for (size_t m = 0; m < M; ++m) {

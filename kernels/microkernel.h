@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "pointwise/pointwise.h"
 #include "pointwise_variants_built.h"
@@ -36,6 +37,15 @@ struct gemm_tile {
   bool first_block;                // start from bias (+ residual) instead of the output
   bool last_block;                 // clamp before the store
   float output_min, output_max;
+  // Only for a kernel with bf16_epilogue, nullptr otherwise. bf16_output: on the last
+  // block the clamped sums go there, rounded to nearest even (bf16_output_stride
+  // elements between pixels), and `output` is not written. bf16_residual: read on the
+  // first block instead of `residual` (bf16_residual_stride elements apart); it may be
+  // bf16_output itself (an in-place residual).
+  uint16_t* bf16_output;
+  size_t bf16_output_stride;
+  const uint16_t* bf16_residual;
+  size_t bf16_residual_stride;
 };
 
 using gemm_kernel_fn = void (*)(const gemm_tile& tile);
@@ -102,6 +112,10 @@ struct microkernel {
   const weight_layout* layout;
   element_type input_type;                  // f32 kernels do both maths, bf16 kernels bf16 only
   const element_conversions* conversions;
+  // The kernel reads a bf16 residual and stores a bf16 output itself (gemm_tile's
+  // bf16_* fields); otherwise the tile loop keeps a bf16 output's sums in fp32 scratch
+  // and converts them after the last block.
+  bool bf16_epilogue;
   // For a kernel that copies its inputs (SSE spreads each input into a full vector):
   // the L1 bytes it keeps per input channel of a block, the mr input floats plus the
   // copy; the planner fits them in 40% of L1. 0: the kernel reads its mr rows in

@@ -21,6 +21,6 @@ constexpr size_t kNeonNR = 8;
 
 const microkernel neon_microkernel = {
     kNeonMR, kNeonNR, &gemm<xsimd::neon64, kNeonMR, kNeonNR / simd_batch<xsimd::neon64>::size>, &f32_panel_layout,
-    element_type::f32, &this_unit_conversions};
+    element_type::f32, &this_unit_conversions, false};
 
 }  // namespace pw

@@ -269,6 +269,6 @@ void gemm_bf16(const gemm_tile& t) { gemm_bf16_dispatch_rows(t, std::make_index_
 }  // namespace
 
 const microkernel neon_bf16_microkernel = {kNeonBf16MR,       kNeonBf16NR,          &gemm_bf16, &bf16_pair_layout,
-                                           element_type::bf16, &this_unit_conversions};
+                                           element_type::bf16, &this_unit_conversions, false};
 
 }  // namespace pw

@@ -53,6 +53,6 @@ void gemm_scalar_4x8(const gemm_tile& t) {
 }  // namespace
 
 const microkernel scalar_microkernel = {kScalarMR, kScalarNR, gemm_scalar_4x8, &f32_panel_layout,
-                                        element_type::f32, &this_unit_conversions};
+                                        element_type::f32, &this_unit_conversions, false};
 
 }  // namespace pw

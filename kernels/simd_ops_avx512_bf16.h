@@ -60,6 +60,28 @@ struct avx512_bf16_ops {
       _mm512_mask_storeu_ps(p, tail_mask(remaining), x);
     }
   }
+
+  // `remaining` bf16 values from p widened to fp32 (exact), zero past them; masked-off
+  // elements are not read.
+  static __m512 load_bf16_columns(const uint16_t* p, size_t remaining) {
+    if (remaining == 0) return _mm512_setzero_ps();
+    const __m256i bits = remaining >= width ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))
+                                            : _mm256_maskz_loadu_epi16(tail_mask(remaining), p);
+    // The zero-masked forms with a full mask: GCC 12's unmasked ones trip
+    // -Wmaybe-uninitialized on their _mm512_undefined_epi32().
+    const __m512i wide = _mm512_maskz_cvtepu16_epi32(0xFFFF, bits);
+    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(0xFFFF, wide, 16));
+  }
+  // x rounded to nearest even bf16 (vcvtneps2bf16: NaN stays a quiet NaN; a denormal
+  // becomes zero, as bf16 math allows), `remaining` of them stored, nothing past.
+  static void store_bf16_columns(uint16_t* p, __m512 x, size_t remaining) {
+    const __m256i bits = (__m256i)_mm512_cvtneps_pbh(x);
+    if (remaining >= width) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bits);
+    } else if (remaining != 0) {
+      _mm256_mask_storeu_epi16(p, tail_mask(remaining), bits);
+    }
+  }
 };
 
 }  // namespace

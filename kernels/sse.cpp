@@ -18,7 +18,7 @@ using sse_arch = xsimd::sse2;
 // The spread keeps a full vector per pixel and channel in L1 beside the input itself:
 // the planner sizes kc for both.
 const microkernel sse_microkernel = {kSseMR, kSseNR, &gemm<sse_arch, kSseMR, kSseNR / simd_batch<sse_arch>::size>,
-                                     &f32_panel_layout, element_type::f32, &this_unit_conversions,
+                                     &f32_panel_layout, element_type::f32, &this_unit_conversions, false,
                                      kSseMR * (sizeof(float) + sizeof(simd_batch<sse_arch>))};
 
 }  // namespace pw

@@ -135,8 +135,15 @@ void run_tile(void* opaque, size_t index) {
   tile.nc = n_count;
   tile.output_min = conv.output_min;
   tile.output_max = conv.output_max;
+  tile.bf16_output = nullptr;
+  tile.bf16_output_stride = 0;
+  tile.bf16_residual = nullptr;
+  tile.bf16_residual_stride = 0;
   // Every block of input channels for the pixels [first, first + count) of the task,
-  // into `output` (fp32, `output_stride` floats between pixels) from `residual`.
+  // into `output` (fp32, `output_stride` floats between pixels) from `residual`; for a
+  // kernel with the bf16 epilogue, the tile's bf16_* pointers are advanced alike.
+  uint16_t* bf16_output = nullptr;
+  const uint16_t* bf16_residual = nullptr;
   auto run_blocks = [&](size_t first, size_t count, float* output, size_t output_stride, const float* residual,
                         size_t residual_stride) {
     tile.output_stride = output_stride;
@@ -157,6 +164,10 @@ void run_tile(void* opaque, size_t index) {
             rows_for_kernel(ctx, rows + first + m0, tile.mr, k0, kc, converted, converted_rows, &tile.input_offset);
         tile.output = output + m0 * output_stride;
         tile.residual = residual != nullptr ? residual + m0 * residual_stride : nullptr;
+        if (bf16_output != nullptr) {
+          tile.bf16_output = bf16_output + m0 * tile.bf16_output_stride;
+          tile.bf16_residual = bf16_residual != nullptr ? bf16_residual + m0 * tile.bf16_residual_stride : nullptr;
+        }
         kernel.gemm(tile);
       }
     }
@@ -172,8 +183,10 @@ void run_tile(void* opaque, size_t index) {
   }
 
   // A bf16 output: the sums of a pass of pixels stay in fp32 scratch until the last
-  // block, a bf16 residual is widened into it first (the kernel reads it as an
-  // in-place residual), and the clamped results are rounded into the output.
+  // block. A kernel with the bf16 epilogue reads the bf16 residual and rounds its last
+  // block's sums into the output itself (one block: the scratch is not touched);
+  // otherwise a bf16 residual is widened into the scratch first (the kernel reads it
+  // as an in-place residual) and the clamped results are rounded into the output.
   alignas(64) float scratch[kBf16OutputScratchFloats];
   // The planner keeps mr x n_count within the scratch (plan_channels' max_nc).
   const size_t pass = std::max(kernel.mr, kBf16OutputScratchFloats / n_count / kernel.mr * kernel.mr);
@@ -182,6 +195,23 @@ void run_tile(void* opaque, size_t index) {
   const uint16_t* residual = ctx.residual != nullptr
                                  ? static_cast<const uint16_t*>(ctx.residual) + m_begin * ctx.residual_stride + channel_offset
                                  : nullptr;
+  if (kernel.bf16_epilogue) {
+    tile.bf16_output_stride = ctx.output_stride;
+    tile.bf16_residual_stride = ctx.residual_stride;
+    if (conv.in_channels <= conv.channels.kc) {  // one block: straight from the registers
+      bf16_output = output;
+      bf16_residual = residual;
+      run_blocks(0, m_count, scratch, 0, nullptr, 0);
+      return;
+    }
+    for (size_t p0 = 0; p0 < m_count; p0 += pass) {
+      const size_t count = std::min(pass, m_count - p0);
+      bf16_output = output + p0 * ctx.output_stride;
+      bf16_residual = residual != nullptr ? residual + p0 * ctx.residual_stride : nullptr;
+      run_blocks(p0, count, scratch, n_count, nullptr, 0);
+    }
+    return;
+  }
   for (size_t p0 = 0; p0 < m_count; p0 += pass) {
     const size_t count = std::min(pass, m_count - p0);
     if (residual != nullptr)
