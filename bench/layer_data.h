@@ -39,8 +39,9 @@ const layer_data& data_for(const layer& l, bool with_bf16_reference);
 std::string compare_output(const layer& l, const layer_data& data, precision p, const std::vector<float>& output);
 
 // For a peer that may or may not apply a bf16 math hint (oneDNN's fpmath_mode): the
-// math whose reference `output` matches ("bf16" or "fp32"), or a description of the
-// mismatch with each.
-bool matching_math(const layer& l, const layer_data& data, const std::vector<float>& output, std::string* math_or_error);
+// math whose reference `output` matches ("bf16" or "fp32"; the nearer one when both
+// bounds hold), or a description of the mismatch with each.
+bool matching_math(const layer& l, const layer_data& data, const std::vector<float>& output,
+                   std::string* math_or_error);
 
 }  // namespace pw_bench

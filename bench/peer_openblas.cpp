@@ -75,7 +75,9 @@ std::unique_ptr<conv_runner> make_openblas(const layer& l, const layer_data& dat
 }  // namespace
 
 peer_library openblas_peer() {
-  return {"openblas", std::string(openblas_get_config()) + ", core " + openblas_get_corename(), make_openblas,
+  return {"openblas",
+          std::string(openblas_get_config()) + ", core " + openblas_get_corename(),
+          make_openblas,
           {precision::fp32}};
 }
 

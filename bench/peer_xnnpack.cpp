@@ -66,6 +66,8 @@ std::unique_ptr<conv_runner> make_xnnpack(const layer& l, const layer_data& data
 
 }  // namespace
 
-peer_library xnnpack_peer() { return {"xnnpack", "XNNPACK (Debian libxnnpack 2022 snapshot)", make_xnnpack, {precision::fp32}}; }
+peer_library xnnpack_peer() {
+  return {"xnnpack", "XNNPACK (Debian libxnnpack 2022 snapshot)", make_xnnpack, {precision::fp32}};
+}
 
 }  // namespace pw_bench

@@ -11,7 +11,7 @@
 namespace pw_bench {
 
 using peer_factory = std::unique_ptr<conv_runner> (*)(const layer& l, const layer_data& data, precision p,
-                                                       size_t threads, std::string* error);
+                                                      size_t threads, std::string* error);
 
 struct peer_library {
   std::string name;     // "onednn", "xnnpack", "openblas": the benchmark name's variant part

@@ -62,7 +62,8 @@ struct active_row {
   const row_spec* spec = nullptr;
   std::unique_ptr<conv_runner> runner;
   std::string error;
-  std::string math_note;  // for a peer's bf16math row: the math its output matched
+  std::string math_note;            // for a peer's bf16math row: the math its output matched
+  const peak_loop* peak = nullptr;  // the canary's loop: the row's, or fp32's for a peer that did fp32 math
 };
 active_row g_active;
 
@@ -73,6 +74,7 @@ void activate(const row_spec& spec) {
   g_active.spec = &spec;
   g_active.error.clear();
   g_active.math_note.clear();
+  g_active.peak = spec.peak;
   const layer_data& data = data_for(*spec.l, spec.prec != precision::fp32);
   if (!data.error.empty()) {
     g_active.error = data.error;
@@ -88,10 +90,12 @@ void activate(const row_spec& spec) {
     // A peer's bf16 math on fp32 tensors is a hint it may not take (oneDNN's
     // fpmath_mode): either math passes, and the label says which one it was.
     std::string math;
-    if (matching_math(*spec.l, data, output, &math))
+    if (matching_math(*spec.l, data, output, &math)) {
       g_active.math_note = " (" + math + " math)";
-    else
+      if (math == "fp32") g_active.peak = peer_peak_loop(precision::fp32);
+    } else {
       g_active.error = math;
+    }
   } else {
     g_active.error = compare_output(*spec.l, data, spec.prec, output);
   }
@@ -126,7 +130,7 @@ void run_layer_row(benchmark::State& state, const row_spec* spec) {
   }
   conv_runner& runner = *g_active.runner;
   if (spec->threads > 1) wait_for_free_cores();
-  const double canary_before = canary_peak(spec->peak, spec->threads);
+  const double canary_before = canary_peak(g_active.peak, spec->threads);
   const int others_before = other_runnable_threads();
   const double cpu_start = thread_cpu_seconds();
   const auto start = clock_type::now();
@@ -134,7 +138,7 @@ void run_layer_row(benchmark::State& state, const row_spec* spec) {
   const double wall_seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   const double cpu_seconds = thread_cpu_seconds() - cpu_start;
   const int others_after = other_runnable_threads();
-  const double canary_after = canary_peak(spec->peak, spec->threads);
+  const double canary_after = canary_peak(g_active.peak, spec->threads);
   // One thread: the time the thread ran (the machine is shared: time another process
   // held the core is not the kernel's); several: the wall time, the only clock that
   // sees every thread of the run.

@@ -34,9 +34,7 @@ class pointwise_runner final : public conv_runner {
   }
   ~pointwise_runner() override { pw_conv_destroy(conv_); }
 
-  void run() override {
-    pw_conv_run(conv_, 1, layer_.height, layer_.width, input_, 0, output_, 0, nullptr, 0, pool_);
-  }
+  void run() override { pw_conv_run(conv_, 1, layer_.height, layer_.width, input_, 0, output_, 0, nullptr, 0, pool_); }
   std::vector<float> output_values() const override {
     if (output_bf16_.empty()) return output_f32_;
     std::vector<float> values(output_bf16_.size());
@@ -70,8 +68,8 @@ pw_threadpool* pointwise_pool(size_t threads) {
   return pool;
 }
 
-std::unique_ptr<conv_runner> make_pointwise_runner(const layer& l, const layer_data& data, pw_isa variant,
-                                                   precision p, size_t threads, std::string* error) {
+std::unique_ptr<conv_runner> make_pointwise_runner(const layer& l, const layer_data& data, pw_isa variant, precision p,
+                                                   size_t threads, std::string* error) {
   const pw_conv_desc desc = layer_desc(l, variant, p);
   pw_conv* conv = nullptr;
   if (pw_conv_create(&desc, data.weights_io.data(), data.bias.data(), &conv) != PW_OK) {

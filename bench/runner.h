@@ -26,8 +26,8 @@ class conv_runner {
 // The pointwise conv of `variant` (PW_ISA_AUTO: whatever the library picks) at
 // precision `p` on `threads` threads (1: no pool). nullptr and *error set when it
 // cannot be made.
-std::unique_ptr<conv_runner> make_pointwise_runner(const layer& l, const layer_data& data, pw_isa variant,
-                                                   precision p, size_t threads, std::string* error);
+std::unique_ptr<conv_runner> make_pointwise_runner(const layer& l, const layer_data& data, pw_isa variant, precision p,
+                                                   size_t threads, std::string* error);
 
 // The variant PW_ISA_AUTO runs at precision `p` (POINTWISE_ISA included); PW_ISA_AUTO
 // when no conv can be made.
