@@ -299,81 +299,80 @@ def chart_worthy(variant, context):
     return base in ("auto", "onednn") or "bf16" in base
 
 
+ONEDNN_BF16 = ["onednn:bf16", "onednn:bf16math"]  # the ratio columns of the fp32-vs-bf16 table
+
+
 def report_precisions(rows, layers, paths, errors, p):
     baseline = paths[0] if paths and ":" not in paths[0] and paths[0] != "onednn" else None
-    def same_precision_onednn(variant):
-        precision = variant.partition(":")[2]
-        return "onednn:" + precision if precision else "onednn"
+    base_column = "/" + (baseline or "?") + " fp32"
     by_group = OrderedDict()
     for r in layers:
         by_group.setdefault((r["suite"], r["threads"]), OrderedDict()).setdefault(r["layer"], {})[r["variant"]] = r
     p()
-    p("== fp32 vs bf16: every bf16 path against pointwise %s fp32, its own peak and oneDNN at its precision ==" % (
-        baseline or "?"))
+    p("== fp32 vs bf16: every bf16 path against pointwise %s fp32, its own peak and oneDNN bf16 ==" % (baseline or "?"))
     p("(path <variant>:bf16math = bf16 math on fp32 tensors, <variant>:bf16 = bf16 tensors in and out, bare = fp32;")
-    p(" %%peak: of the path's own peak loop; /%s: over pointwise's %s fp32 row; /onednn same: over oneDNN's row" % (
-        baseline or "?", baseline or "?"))
-    p(" at the path's precision (onednn:bf16math is fp32 tensors with fpmath_mode::bf16); [impl]: what oneDNN ran)")
+    p(" %%peak: of the path's own peak loop; %s: over pointwise's %s fp32 row; /onednn:bf16: over oneDNN" % (
+        base_column, baseline or "?"))
+    p(" with bf16 tensors; /onednn:bf16math: over oneDNN with fp32 tensors and fpmath_mode::bf16 (its label says")
+    p(" whether it did bf16 or fp32 math); [impl]: what oneDNN ran; =variant: what auto ran)")
+    header = "%-14s %7s %-22s %9s %6s %13s %13s %16s" % ("", "", "path", "GFLOP/s", "%peak", base_column,
+                                                         "/onednn:bf16", "/onednn:bf16math")
     summary = []
     for (suite, threads), layer_rows in by_group.items():
         if not any(":" in v for by_variant in layer_rows.values() for v in by_variant):
             continue
         p()
         p("== %s, %d thread%s: fp32 vs bf16 ==" % (suite, threads, "" if threads == 1 else "s"))
-        p("%-20s %-22s %9s %6s %11s %13s   note" % ("layer", "path", "GFLOP/s", "%peak",
-                                                 "/" + (baseline or "?") + " fp32", "/onednn same"))
+        p("%-22s" % "layer" + header[22:] + "   note")
         stats = defaultdict(lambda: defaultdict(list))
         for layer, by_variant in layer_rows.items():
-            base_row = by_variant.get(baseline) if baseline else None
+            against = [by_variant.get(baseline) if baseline else None] + [by_variant.get(v) for v in ONEDNN_BF16]
             first = True
             for path in paths:
                 r = by_variant.get(path)
-                line = "%-20s %-22s " % (layer if first else "", path)
+                line = "%-22s %-22s " % (layer if first else "", path)
                 first = False
                 if r is None:
                     name = "%s/%s/%s/threads:%d" % (suite, layer, path, threads)
                     p(line + "failed: " + errors.get(name, "no result"))
                     continue
-                peer_row = by_variant.get(same_precision_onednn(path))
-                vs_base = r["GFLOP/s"] / base_row["GFLOP/s"] if base_row and base_row.get("GFLOP/s") else None
-                vs_peer = r["GFLOP/s"] / peer_row["GFLOP/s"] if peer_row and peer_row.get("GFLOP/s") else None
                 line += fmt(r["GFLOP/s"], ".1f", 9) + " " + fmt(100 * r["peak_share"] if r["peak_share"] else None, ".0f", 5) + "%"
-                line += ratio_text(r["GFLOP/s"], base_row and base_row["GFLOP/s"], 12)
-                line += ratio_text(r["GFLOP/s"], peer_row and peer_row["GFLOP/s"], 14)
-                if r["base"] == "auto" or r["base"] == "onednn":
-                    line += "   [" + r["label"] + "]" if r["base"] == "onednn" else "   =" + r["label"].split(" ")[0]
+                for k, other in enumerate(against):
+                    speed = other.get("GFLOP/s") if other else None
+                    line += ratio_text(r["GFLOP/s"], speed, (14, 14, 17)[k])
+                    if speed:
+                        stats[path][k].append(r["GFLOP/s"] / speed)
+                if r["base"] == "onednn":
+                    line += "   [" + r["label"] + "]"
+                elif r["base"] == "auto":
+                    line += "   =" + r["label"].split(" ")[0]
                 if threads > 1 and (r.get("others_running") or 0) >= BUSY_OTHERS:
                     line += "   busy (%.1f other threads runnable)" % r["others_running"]
                 p(line)
                 stats[path]["gflops"].append(r["GFLOP/s"])
                 stats[path]["share"].append(r["peak_share"])
-                if vs_base:
-                    stats[path]["base"].append(vs_base)
-                if vs_peer:
-                    stats[path]["peer"].append(vs_peer)
         p("-- geometric mean over %d layers:" % len(layer_rows))
         for path in paths:
             st = stats.get(path)
             if not st:
                 continue
-            share, vs_base, vs_peer = geomean(st["share"]), geomean(st["base"]), geomean(st["peer"])
-            gflops = geomean(st["gflops"])
-            p("%-20s %-22s %s %s%%%s%s" % ("", path, fmt(gflops, ".1f", 9), fmt(100 * share if share else None, ".0f", 5),
-                                          ratio_text(vs_base, 1, 12), ratio_text(vs_peer, 1, 14)))
-            summary.append((suite, threads, path, gflops, share, vs_base, vs_peer, len(st["gflops"]), len(layer_rows)))
+            share, gflops = geomean(st["share"]), geomean(st["gflops"])
+            ratios = [geomean(st[k]) for k in range(3)]
+            p("%-22s %-22s %s %s%%%s" % ("", path, fmt(gflops, ".1f", 9), fmt(100 * share if share else None, ".0f", 5),
+                                       "".join(ratio_text(x, 1, w) for x, w in zip(ratios, (14, 14, 17)))))
+            summary.append((suite, threads, path, gflops, share, ratios, len(st["gflops"]), len(layer_rows)))
     p()
-    p("== fp32 vs bf16, geometric means per suite and thread count (issue 15's table) ==")
-    p("%-14s %7s %-22s %9s %10s %11s %13s" % ("suite", "threads", "path", "GFLOP/s", "%own peak",
-                                              "/" + (baseline or "?") + " fp32", "/onednn same"))
+    p("== fp32 vs bf16, geometric means over each suite's layers (issue 15's table) ==")
+    p("%-14s %7s" % ("suite", "threads") + header[22:])
     last = None
-    for suite, threads, path, gflops, share, vs_base, vs_peer, count, total in summary:
+    for suite, threads, path, gflops, share, ratios, count, total in summary:
         if last is not None and last != (suite, threads):
             p()
         last = (suite, threads)
-        p("%-14s %7d %-22s %s %9s%%%s%s%s" % (suite, threads, path, fmt(gflops, ".1f", 9),
-                                            fmt(100 * share if share else None, ".0f", 0),
-                                            ratio_text(vs_base, 1, 12), ratio_text(vs_peer, 1, 14),
-                                            "" if count == total else "   (%d of %d layers)" % (count, total)))
+        p("%-14s %7d %-22s %s %s%%%s%s" % (suite, threads, path, fmt(gflops, ".1f", 9),
+                                         fmt(100 * share if share else None, ".0f", 5),
+                                         "".join(ratio_text(x, 1, w) for x, w in zip(ratios, (14, 14, 17))),
+                                         "" if count == total else "   (%d of %d layers)" % (count, total)))
 
 
 def draw(by_group, variants, peers, path):
