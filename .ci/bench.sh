@@ -8,7 +8,7 @@
 #   out/bench.png    the chart: GFLOP/s per layer, a bar per variant, precision and peer, the peak
 # Environment: BENCH_FILTER (a --benchmark_filter regex, default: everything),
 # BENCH_PRECISIONS (default fp32,bf16math,bf16), BENCH_MIN_TIME (seconds per batch,
-# default 0.05), BENCH_REPETITIONS (default 3), POINTWISE_ISA (what the "auto" rows
+# default 0.03: every precision's rows at 0.05 took the whole 10 minutes), BENCH_REPETITIONS (default 3), POINTWISE_ISA (what the "auto" rows
 # run), BENCH_BUILD_DIR (default build/bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +39,7 @@ echo "== running the benchmark (precisions $precisions, OPENBLAS_CORETYPE=${OPEN
 "$build/bench/pointwise_bench" \
   --precisions="$precisions" \
   --benchmark_filter="${BENCH_FILTER:-.}" \
-  --benchmark_min_time="${BENCH_MIN_TIME:-0.05}" \
+  --benchmark_min_time="${BENCH_MIN_TIME:-0.03}" \
   --benchmark_repetitions="${BENCH_REPETITIONS:-3}" \
   --benchmark_out=out/bench.json --benchmark_out_format=json \
   >out/bench.console.txt 2>&1 || { tail -20 out/bench.console.txt; exit 1; }

@@ -119,14 +119,14 @@ def report(context, rows, errors, out=sys.stdout):
     # How much of its core a one-thread row got: the wall clock against the thread's
     # CPU time. Well below 1, other processes shared the machine, and the rows timed
     # by the wall clock (several threads) were slowed by them.
-    core_shares = [r["wall_GFLOP/s"] / r["GFLOP/s"] for r in layers
+    core_shares = [r["wall_GFLOP/s"] / r["GFLOP/s"] for r in all_layers
                    if r["threads"] == 1 and r.get("wall_GFLOP/s") and r.get("GFLOP/s")]
     if core_shares:
         share = statistics.median(core_shares)
         p("one-thread rows had their core %.0f%% of the time (median)%s" % (
             100 * share, "" if share > 0.9 else
             ": the machine was shared during this run; rows on several threads (wall clock) suffered from it"))
-    multi = [r for r in layers if r["threads"] > 1 and r.get("others_running") is not None]
+    multi = [r for r in all_layers if r["threads"] > 1 and r.get("others_running") is not None]
     busy = [r for r in multi if r["others_running"] >= BUSY_OTHERS]
     if multi:
         p("%d of %d rows on several threads ran while other processes wanted the cores (marked 'busy'):"
