@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "dispatch.h"
 #include "read_bandwidth.h"
 
 namespace pw_bench {
@@ -107,7 +108,11 @@ const peak_loop* peak_loop_for(pw_isa variant) {
   return runnable.front();
 }
 
-const peak_loop* best_peak_loop() { return runnable_peak_loops().back(); }
+const peak_loop* peer_peak_loop(precision p) {
+  for (const pw::variant& v : pw::all_variants())
+    if (pw_isa_supported(v.isa) && pw::variant_does_math(v, math_of(p))) return peak_loop_for(v.isa);
+  return runnable_peak_loops().back();
+}
 
 double measure_peak(const peak_loop* kind, size_t threads, double seconds) {
   if (kind == nullptr) return 0.0;

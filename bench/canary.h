@@ -11,6 +11,7 @@
 
 #include "peak.h"
 #include "pointwise/pointwise.h"
+#include "precision.h"
 
 namespace pw_bench {
 
@@ -20,7 +21,10 @@ std::vector<const peak_loop*> runnable_peak_loops();
 // The loop that bounds a variant: its row's; for the portable (scalar) variant, which
 // the compiler vectorises for the baseline ISA, the least of the runnable loops.
 const peak_loop* peak_loop_for(pw_isa variant);
-const peak_loop* best_peak_loop();  // what the peers (AVX-512 / AVX2 code) are held to
+// What a peer at precision `p` is held to: for fp32 math the loop of the best variant
+// doing fp32 math (AVX-512 / AVX2 FMA), for bf16 math the loop of the best variant of
+// all (the bf16 dot-product engine where there is one).
+const peak_loop* peer_peak_loop(precision p);
 
 // Runs the peak loop of `kind` on `threads` threads at once for about `seconds` and
 // returns their summed rate in flop/s, each thread timed by its own CPU time (the

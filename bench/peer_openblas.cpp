@@ -35,7 +35,7 @@ class openblas_runner final : public conv_runner {
                 output_.data(), n);
     bias_relu();
   }
-  const float* output() const override { return output_.data(); }
+  std::vector<float> output_values() const override { return output_; }
   std::string label() const override { return openblas_get_corename(); }
   void after_row() override {
     // OpenBLAS's workers spin for a while after a call: let them fall asleep so they
@@ -67,14 +67,18 @@ class openblas_runner final : public conv_runner {
   std::vector<float> output_;
 };
 
-std::unique_ptr<conv_runner> make_openblas(const layer& l, const layer_data& data, size_t threads, std::string*) {
+std::unique_ptr<conv_runner> make_openblas(const layer& l, const layer_data& data, precision, size_t threads,
+                                           std::string*) {
   return std::make_unique<openblas_runner>(l, data, threads);
 }
 
 }  // namespace
 
 peer_library openblas_peer() {
-  return {"openblas", std::string(openblas_get_config()) + ", core " + openblas_get_corename(), make_openblas};
+  return {"openblas",
+          std::string(openblas_get_config()) + ", core " + openblas_get_corename(),
+          make_openblas,
+          {precision::fp32}};
 }
 
 }  // namespace pw_bench

@@ -26,7 +26,7 @@ class xnnpack_runner final : public conv_runner {
       : op_(op), pool_(pool), output_(std::move(output)) {}
   ~xnnpack_runner() override { xnn_delete_operator(op_); }
   void run() override { xnn_run_operator(op_, pool_); }
-  const float* output() const override { return output_.data(); }
+  std::vector<float> output_values() const override { return output_; }
   std::vector<float>* output_buffer() { return &output_; }
 
  private:
@@ -35,7 +35,7 @@ class xnnpack_runner final : public conv_runner {
   std::vector<float> output_;
 };
 
-std::unique_ptr<conv_runner> make_xnnpack(const layer& l, const layer_data& data, size_t threads,
+std::unique_ptr<conv_runner> make_xnnpack(const layer& l, const layer_data& data, precision, size_t threads,
                                           std::string* error) {
   static const xnn_status initialized = xnn_initialize(nullptr);
   if (initialized != xnn_status_success) {
@@ -66,6 +66,8 @@ std::unique_ptr<conv_runner> make_xnnpack(const layer& l, const layer_data& data
 
 }  // namespace
 
-peer_library xnnpack_peer() { return {"xnnpack", "XNNPACK (Debian libxnnpack 2022 snapshot)", make_xnnpack}; }
+peer_library xnnpack_peer() {
+  return {"xnnpack", "XNNPACK (Debian libxnnpack 2022 snapshot)", make_xnnpack, {precision::fp32}};
+}
 
 }  // namespace pw_bench

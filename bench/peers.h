@@ -10,13 +10,14 @@
 
 namespace pw_bench {
 
-using peer_factory = std::unique_ptr<conv_runner> (*)(const layer& l, const layer_data& data, size_t threads,
-                                                       std::string* error);
+using peer_factory = std::unique_ptr<conv_runner> (*)(const layer& l, const layer_data& data, precision p,
+                                                      size_t threads, std::string* error);
 
 struct peer_library {
   std::string name;     // "onednn", "xnnpack", "openblas": the benchmark name's variant part
   std::string version;  // what the library reports about itself
   peer_factory make;
+  std::vector<precision> precisions;  // what it is run at (fp32 at least)
 };
 
 std::vector<peer_library> available_peers();

@@ -1,11 +1,18 @@
 // The ISA-variant benchmark: every pointwise variant this build has and this CPU
 // runs, PW_ISA_AUTO, and the peers that were found, over the layer suites of
-// bench/layer_suites.cpp, on one thread and on all cores, side by side in one process.
+// bench/layer_suites.cpp, at each precision (fp32; bf16 math on fp32 tensors; bf16
+// tensors), on one thread and on all cores, side by side in one process.
 //
-// Row names: <suite>/<layer>/<variant>/threads:<T>, e.g.
-//   resnet50/28x28_512x128/avx512/threads:1    mobilenet_v2/7x7_960x320/onednn/threads:2
-//   peak/fma/avx512/threads:1                  peak/memory_read/l3/threads:2
-// so --benchmark_filter can pick a suite, a layer, a variant or a thread count.
+// Row names: <suite>/<layer>/<variant>[:<precision>]/threads:<T>, the precision
+// (bench/precision.h) left out for fp32, e.g.
+//   resnet50/28x28_512x128/avx512/threads:1          (fp32 tensors, fp32 math)
+//   resnet50/28x28_512x128/avx512:bf16math/threads:1 (fp32 tensors, bf16 math)
+//   resnet50/28x28_512x128/avx512_bf16:bf16/threads:2 (bf16 tensors, bf16 math)
+//   mobilenet_v2/7x7_960x320/onednn:bf16/threads:2   peak/fma/avx512/threads:1
+//   peak/memory_read/l3/threads:2
+// so --benchmark_filter can pick a suite, a layer, a variant, a precision or a thread
+// count. A variant that does bf16 math only has no fp32 row. --precisions=fp32,bf16
+// (a list of fp32, bf16math, bf16; default all) leaves the others out.
 //
 // Each layer row reports GFLOP/s (2*M*Ci*Co per run; timed by the thread's CPU time
 // on one thread, by the wall clock on several; wall_GFLOP/s is always the wall
@@ -18,6 +25,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,6 +38,7 @@
 #include "layer_suites.h"
 #include "machine_load.h"
 #include "peers.h"
+#include "precision.h"
 #include "runner.h"
 
 namespace pw_bench {
@@ -42,6 +51,7 @@ struct row_spec {
   size_t threads;
   pw_isa isa;                // the pointwise variant (PW_ISA_AUTO included) when peer is null
   const peer_library* peer;  // or the peer library
+  precision prec;
   const peak_loop* peak;     // the loop the canary runs
 };
 
@@ -52,6 +62,8 @@ struct active_row {
   const row_spec* spec = nullptr;
   std::unique_ptr<conv_runner> runner;
   std::string error;
+  std::string math_note;            // for a peer's bf16math row: the math its output matched
+  const peak_loop* peak = nullptr;  // the canary's loop: the row's, or fp32's for a peer that did fp32 math
 };
 active_row g_active;
 
@@ -61,16 +73,32 @@ void activate(const row_spec& spec) {
   g_active.runner.reset();  // before data_for replaces the layer's buffers
   g_active.spec = &spec;
   g_active.error.clear();
-  const layer_data& data = data_for(*spec.l);
+  g_active.math_note.clear();
+  g_active.peak = spec.peak;
+  const layer_data& data = data_for(*spec.l, spec.prec != precision::fp32);
   if (!data.error.empty()) {
     g_active.error = data.error;
     return;
   }
-  g_active.runner = spec.peer != nullptr ? spec.peer->make(*spec.l, data, spec.threads, &g_active.error)
-                                         : make_pointwise_runner(*spec.l, data, spec.isa, spec.threads, &g_active.error);
+  g_active.runner = spec.peer != nullptr
+                        ? spec.peer->make(*spec.l, data, spec.prec, spec.threads, &g_active.error)
+                        : make_pointwise_runner(*spec.l, data, spec.isa, spec.prec, spec.threads, &g_active.error);
   if (g_active.runner == nullptr) return;
   g_active.runner->run();
-  g_active.error = compare_output(*spec.l, data, g_active.runner->output());
+  const std::vector<float> output = g_active.runner->output_values();
+  if (spec.peer != nullptr && spec.prec == precision::bf16math) {
+    // A peer's bf16 math on fp32 tensors is a hint it may not take (oneDNN's
+    // fpmath_mode): either math passes, and the label says which one it was.
+    std::string math;
+    if (matching_math(*spec.l, data, output, &math)) {
+      g_active.math_note = " (" + math + " math)";
+      if (math == "fp32") g_active.peak = peer_peak_loop(precision::fp32);
+    } else {
+      g_active.error = math;
+    }
+  } else {
+    g_active.error = compare_output(*spec.l, data, spec.prec, output);
+  }
   if (!g_active.error.empty()) g_active.runner.reset();
 }
 
@@ -102,7 +130,7 @@ void run_layer_row(benchmark::State& state, const row_spec* spec) {
   }
   conv_runner& runner = *g_active.runner;
   if (spec->threads > 1) wait_for_free_cores();
-  const double canary_before = canary_peak(spec->peak, spec->threads);
+  const double canary_before = canary_peak(g_active.peak, spec->threads);
   const int others_before = other_runnable_threads();
   const double cpu_start = thread_cpu_seconds();
   const auto start = clock_type::now();
@@ -110,7 +138,7 @@ void run_layer_row(benchmark::State& state, const row_spec* spec) {
   const double wall_seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   const double cpu_seconds = thread_cpu_seconds() - cpu_start;
   const int others_after = other_runnable_threads();
-  const double canary_after = canary_peak(spec->peak, spec->threads);
+  const double canary_after = canary_peak(g_active.peak, spec->threads);
   // One thread: the time the thread ran (the machine is shared: time another process
   // held the core is not the kernel's); several: the wall time, the only clock that
   // sees every thread of the run.
@@ -133,7 +161,7 @@ void run_layer_row(benchmark::State& state, const row_spec* spec) {
   // Threads of other processes ready to run around the batch: a row on several
   // threads (wall clock) loses time to them; a one-thread row (CPU time) does not.
   if (others_before >= 0 && others_after >= 0) state.counters["others_running"] = 0.5 * (others_before + others_after);
-  state.SetLabel(runner.label());
+  state.SetLabel(runner.label() + g_active.math_note);
 }
 
 void run_fma_peak_row(benchmark::State& state, const peak_loop* kind, size_t threads) {
@@ -195,7 +223,8 @@ std::string join(const std::vector<std::string>& parts) {
   return text;
 }
 
-void describe_run(const std::vector<pw_isa>& variants, const std::vector<peer_library>& peers) {
+void describe_run(const std::vector<pw_isa>& variants, const std::vector<peer_library>& peers,
+                  const std::vector<precision>& precisions) {
   std::vector<std::string> names;
   for (pw_isa isa : variants) names.push_back(pw_isa_name(isa));
   benchmark::AddCustomContext("pointwise_version", pw_version());
@@ -205,13 +234,44 @@ void describe_run(const std::vector<pw_isa>& variants, const std::vector<peer_li
   benchmark::AddCustomContext("pointwise_auto", best == PW_ISA_AUTO ? "unavailable (POINTWISE_ISA cannot be honoured)"
                                                                     : pw_isa_name(best));
   names.clear();
+  for (precision p : precisions) names.push_back(precision_name(p));
+  benchmark::AddCustomContext("precisions", join(names));
+  for (precision p : precisions)
+    if (p != precision::fp32)
+      benchmark::AddCustomContext(std::string("pointwise_auto_") + precision_name(p), pw_isa_name(auto_variant(p)));
+  names.clear();
   for (const peak_loop* loop : runnable_peak_loops()) names.push_back(loop->name);
   benchmark::AddCustomContext("peak_loops", join(names));
   for (const peer_library& peer : peers) benchmark::AddCustomContext("peer_" + peer.name, peer.version);
   if (peers.empty()) benchmark::AddCustomContext("peers", "none found at build time");
-  std::fprintf(stderr, "pointwise %s: variants [%s], auto picks %s\n", pw_version(), variant_list.c_str(),
-               pw_isa_name(best));
+  std::fprintf(stderr, "pointwise %s: variants [%s], auto picks %s (bf16 math: %s)\n", pw_version(),
+               variant_list.c_str(), pw_isa_name(best), pw_isa_name(auto_variant(precision::bf16math)));
   for (const peer_library& peer : peers) std::fprintf(stderr, "peer %s: %s\n", peer.name.c_str(), peer.version.c_str());
+}
+
+// Takes --precisions=<list> out of the arguments; false (with a message) when the
+// list is not one of fp32, bf16math, bf16.
+bool take_precisions_flag(int* argc, char** argv, std::vector<precision>* precisions) {
+  static const char kFlag[] = "--precisions=";
+  int kept = 1;
+  bool ok = true;
+  for (int i = 1; i < *argc; ++i) {
+    if (std::strncmp(argv[i], kFlag, sizeof kFlag - 1) == 0) {
+      if (!parse_precisions(argv[i] + sizeof kFlag - 1, precisions)) {
+        std::fprintf(stderr, "%s: a comma-separated list of fp32, bf16math, bf16\n", argv[i]);
+        ok = false;
+      }
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  *argc = kept;
+  return ok;
+}
+
+bool is_bf16_only(pw_isa isa) {
+  const pw::variant* v = pw::find_variant(isa);
+  return v != nullptr && !pw::variant_does_math(*v, PW_MATH_F32);
 }
 
 }  // namespace
@@ -219,12 +279,15 @@ void describe_run(const std::vector<pw_isa>& variants, const std::vector<peer_li
 
 int main(int argc, char** argv) {
   using namespace pw_bench;
+  std::vector<precision> precisions{precision::fp32, precision::bf16math, precision::bf16};
+  if (!take_precisions_flag(&argc, argv, &precisions)) return 1;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
 
   static const std::vector<peer_library> peers = available_peers();
   const std::vector<pw_isa> variants = runnable_variants();
-  describe_run(variants, peers);
+  describe_run(variants, peers, precisions);
+  auto enabled = [&](precision p) { return std::find(precisions.begin(), precisions.end(), p) != precisions.end(); };
 
   static std::vector<std::unique_ptr<row_spec>> specs;  // the rows' arguments live as long as the run
   for (size_t threads : thread_counts()) {
@@ -245,17 +308,26 @@ int main(int argc, char** argv) {
     for (size_t threads : thread_counts()) {
       const std::string prefix = l.suite + "/" + l.name() + "/";
       const std::string suffix = "/threads:" + std::to_string(threads);
-      auto add = [&](const std::string& variant_name, pw_isa isa, const peer_library* peer, const peak_loop* peak) {
-        specs.push_back(std::make_unique<row_spec>(row_spec{&l, threads, isa, peer, peak}));
-        benchmark::RegisterBenchmark((prefix + variant_name + suffix).c_str(), run_layer_row, specs.back().get())
+      auto add = [&](const std::string& variant_name, pw_isa isa, const peer_library* peer, precision p,
+                     const peak_loop* peak) {
+        specs.push_back(std::make_unique<row_spec>(row_spec{&l, threads, isa, peer, p, peak}));
+        benchmark::RegisterBenchmark((prefix + row_variant_name(variant_name, p) + suffix).c_str(), run_layer_row,
+                                     specs.back().get())
             ->UseRealTime()
             ->Unit(benchmark::kMicrosecond);
       };
-      for (pw_isa isa : variants) add(pw_isa_name(isa), isa, nullptr, peak_loop_for(isa));
-      // The default rows: what PW_ISA_AUTO (and POINTWISE_ISA) picks; the label says which.
-      const pw_isa best = pw_best_isa();
-      add("auto", PW_ISA_AUTO, nullptr, peak_loop_for(best == PW_ISA_AUTO ? PW_ISA_SCALAR : best));
-      for (const peer_library& peer : peers) add(peer.name, PW_ISA_AUTO, &peer, best_peak_loop());
+      for (pw_isa isa : variants)
+        for (precision p : precisions)
+          if (p != precision::fp32 || !is_bf16_only(isa)) add(pw_isa_name(isa), isa, nullptr, p, peak_loop_for(isa));
+      // The default rows: what PW_ISA_AUTO (and POINTWISE_ISA) picks for the desc; the
+      // label says which, and the canary is that variant's loop.
+      for (precision p : precisions) {
+        const pw_isa picked = auto_variant(p);
+        add("auto", PW_ISA_AUTO, nullptr, p, peak_loop_for(picked == PW_ISA_AUTO ? PW_ISA_SCALAR : picked));
+      }
+      for (const peer_library& peer : peers)
+        for (precision p : peer.precisions)
+          if (enabled(p)) add(peer.name, PW_ISA_AUTO, &peer, p, peer_peak_loop(p));
     }
   }
 

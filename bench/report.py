@@ -1,9 +1,13 @@
 #!/usr/bin/python3
-"""Reads pointwise_bench's JSON (--benchmark_out) and prints the table of the main job:
-per suite and thread count, each layer's GFLOP/s, % of the variant's peak (the canary
-measured around the same batch), and the ratio to the best peer and to each peer,
-with geometric means per suite; draws the chart (GFLOP/s per layer, a bar per
-variant and per peer, the peak as a line). Repeated rows are reduced to medians.
+"""Reads pointwise_bench's JSON (--benchmark_out) and prints the tables of the main job:
+per suite and thread count, each layer's fp32 GFLOP/s, % of the variant's peak (the
+canary measured around the same batch), and the ratio to the best peer and to each
+peer, with geometric means per suite; then fp32 and bf16 side by side: every bf16
+path (bf16 math on fp32 tensors, bf16 tensors; each variant, auto and oneDNN) with
+its GFLOP/s, % of its own peak, and its ratio to pointwise's AVX-512 fp32 and to
+oneDNN at the same precision, per layer and as geometric means; draws the chart
+(GFLOP/s per layer, a bar per variant, precision and peer, the peak as a line).
+Repeated rows are reduced to medians.
 
 usage: report.py bench.json [--png out/bench.png]
 """
@@ -15,6 +19,11 @@ import sys
 from collections import OrderedDict, defaultdict
 
 PEER_ORDER = ["onednn", "xnnpack", "openblas"]
+# Row names carry the precision after the variant ("avx512:bf16math"); fp32 has none.
+PRECISIONS = ["fp32", "bf16math", "bf16"]
+PRECISION_TEXT = {"fp32": "fp32", "bf16math": "bf16 math on fp32 tensors", "bf16": "bf16 tensors"}
+# The fp32 baseline the bf16 paths are compared with (issue 15), when this CPU runs it.
+FP32_BASELINE = "avx512"
 # A row on several threads measured while this many other threads were ready to run
 # (besides, possibly, one of the row's own pool workers) waited for the cores.
 BUSY_OTHERS = 1.5
@@ -53,7 +62,8 @@ def load(path):
         if len(parts) != 4:
             continue
         suite, layer, variant, threads = parts
-        row = {"suite": suite, "layer": layer, "variant": variant,
+        base, _, precision = variant.partition(":")
+        row = {"suite": suite, "layer": layer, "variant": variant, "base": base, "precision": precision or "fp32",
                "threads": int(threads.split(":")[1]), "label": entries[-1].get("label", "")}
         row["layer_level"] = variant if layer == "memory_read" else None
         for key in ("GFLOP/s", "wall_GFLOP/s", "others_running", "peak_share", "peak_GFLOP/s", "GB/s", "flop_per_byte", "buffer_bytes",
@@ -86,18 +96,21 @@ def report(context, rows, errors, out=sys.stdout):
         print(text, file=out)
 
     peaks = {(r["layer"], r["variant"], r["threads"]): r for r in rows.values() if r["suite"] == "peak"}
-    layers = [r for r in rows.values() if r["suite"] != "peak"]
+    all_layers = [r for r in rows.values() if r["suite"] != "peak"]
+    layers = [r for r in all_layers if r["precision"] == "fp32"]
     peers = [v for v in PEER_ORDER if any(r["variant"] == v for r in layers)]
     # The variants as the benchmark names them (its context lists the list's order, best
     # first): shown worst first, then the auto rows.
     named = list(reversed(context.get("pointwise_variants", "").split())) + ["auto"]
     named += sorted({r["variant"] for r in layers} - set(named) - set(PEER_ORDER))
+    bf16_paths = precision_paths(context, all_layers)
     variants = [v for v in named if any(r["variant"] == v for r in layers)]
     thread_counts = sorted({r["threads"] for r in layers})
 
-    p("pointwise %s   variants built and runnable: %s   PW_ISA_AUTO picks: %s" % (
+    p("pointwise %s   variants built and runnable: %s   PW_ISA_AUTO picks: %s (bf16 math: %s)" % (
         context.get("pointwise_version", "?"), context.get("pointwise_variants", "?"),
-        context.get("pointwise_auto", "?")))
+        context.get("pointwise_auto", "?"), context.get("pointwise_auto_bf16math", "-")))
+    p("precisions: %s" % context.get("precisions", "fp32"))
     for key in sorted(context):
         if key.startswith("peer_"):
             p("peer %-9s %s" % (key[5:], context[key]))
@@ -106,14 +119,14 @@ def report(context, rows, errors, out=sys.stdout):
     # How much of its core a one-thread row got: the wall clock against the thread's
     # CPU time. Well below 1, other processes shared the machine, and the rows timed
     # by the wall clock (several threads) were slowed by them.
-    core_shares = [r["wall_GFLOP/s"] / r["GFLOP/s"] for r in layers
+    core_shares = [r["wall_GFLOP/s"] / r["GFLOP/s"] for r in all_layers
                    if r["threads"] == 1 and r.get("wall_GFLOP/s") and r.get("GFLOP/s")]
     if core_shares:
         share = statistics.median(core_shares)
         p("one-thread rows had their core %.0f%% of the time (median)%s" % (
             100 * share, "" if share > 0.9 else
             ": the machine was shared during this run; rows on several threads (wall clock) suffered from it"))
-    multi = [r for r in layers if r["threads"] > 1 and r.get("others_running") is not None]
+    multi = [r for r in all_layers if r["threads"] > 1 and r.get("others_running") is not None]
     busy = [r for r in multi if r["others_running"] >= BUSY_OTHERS]
     if multi:
         p("%d of %d rows on several threads ran while other processes wanted the cores (marked 'busy'):"
@@ -123,12 +136,14 @@ def report(context, rows, errors, out=sys.stdout):
     p("ceilings (median of the peak rows):")
     for (kind, variant, threads), r in sorted(peaks.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[1].get("buffer_bytes") or 0, kv[0][1])):
         if kind == "fma":
-            p("  %-8s FMA peak,        %d thread(s): %8.1f GFLOP/s" % (variant, threads, r["GFLOP/s"]))
+            p("  %-11s peak loop,  %d thread(s): %8.1f GFLOP/s" % (variant, threads, r["GFLOP/s"]))
         else:
             p("  memory read %-4s %6.1f MiB, %d thread(s): %8.1f GB/s" % (
                 variant, (r.get("buffer_bytes") or 0) / 2**20, threads, r["GB/s"]))
     p("(GFLOP/s: 2*M*Ci*Co per run over the thread's CPU time on 1 thread, over the wall clock on several;")
-    p(" % of peak: over the canary of the variant's ISA measured around the same batch; peers over the best ISA's;")
+    p(" % of peak: over the canary of the variant's own peak loop measured around the same batch (bf16-only variants:")
+    p(" their bf16 dot-product loop; fp32 variants at any precision: their FMA loop); fp32 peers over the best fp32")
+    p(" variant's loop, bf16 peers over the best variant's loop;")
     p(" medians over repetitions, %d repetition(s) left out because their canary moved by more than %d%%)" % (
         context.get("unsteady_repetitions_dropped", 0), 100 * MAX_CANARY_DROP))
 
@@ -238,12 +253,126 @@ def report(context, rows, errors, out=sys.stdout):
         p("%-16s %7d %-10s %s %s%% %s" % (suite, threads, variant, fmt(gflops, ".1f", 9),
                                           fmt(100 * share if share else None, ".0f", 5),
                                           (format(best, ".2f") + "x").rjust(10) if best else "-".rjust(10)))
+    if bf16_paths:
+        report_precisions(rows, all_layers, bf16_paths, errors, p)
     if errors:
         p()
         p("rows that failed (%d):" % len(errors))
         for name, message in errors.items():
             p("  %s: %s" % (name, message))
-    return by_group, variants, peers
+    chart_groups = OrderedDict()
+    for r in all_layers:
+        chart_groups.setdefault((r["suite"], r["threads"]), OrderedDict()).setdefault(r["layer"], {})[r["variant"]] = r
+    chart_series = variants + peers + [v for v in bf16_paths if ":" in v and chart_worthy(v, context)]
+    return chart_groups, chart_series, peers
+
+
+def precision_paths(context, layers):
+    """The rows of the fp32-vs-bf16 table, in order: the fp32 baselines (AVX-512 fp32,
+    oneDNN fp32), then for each bf16 precision every variant best first, auto, oneDNN."""
+    present = {r["variant"] for r in layers}
+    if not any(r["precision"] != "fp32" for r in layers):
+        return []
+    order = context.get("pointwise_variants", "").split() + ["auto"]
+    order += sorted({r["base"] for r in layers} - set(order) - set(PEER_ORDER))
+    paths = [v for v in (fp32_baseline(context, layers), "onednn") if v in present]
+    for precision in PRECISIONS[1:]:
+        for base in order + ["onednn"]:
+            name = base + ":" + precision
+            if name in present:
+                paths.append(name)
+    return paths
+
+
+def fp32_baseline(context, layers):
+    """Pointwise's AVX-512 fp32 rows, or the best fp32 variant this CPU ran."""
+    fp32 = {r["variant"] for r in layers if r["precision"] == "fp32"}
+    if FP32_BASELINE in fp32:
+        return FP32_BASELINE
+    return next((v for v in context.get("pointwise_variants", "").split() if v in fp32), "auto")
+
+
+def chart_worthy(variant, context):
+    """bf16 bars in the chart: auto, the bf16-only variants (named after their engine)
+    and oneDNN; the portable bf16 path of every fp32 variant is in the tables only."""
+    base = variant.split(":")[0]
+    return base in ("auto", "onednn") or "bf16" in base
+
+
+ONEDNN_BF16 = ["onednn:bf16", "onednn:bf16math"]  # the ratio columns of the fp32-vs-bf16 table
+
+
+def report_precisions(rows, layers, paths, errors, p):
+    baseline = paths[0] if paths and ":" not in paths[0] and paths[0] != "onednn" else None
+    base_column = "/" + (baseline or "?") + " fp32"
+    by_group = OrderedDict()
+    for r in layers:
+        by_group.setdefault((r["suite"], r["threads"]), OrderedDict()).setdefault(r["layer"], {})[r["variant"]] = r
+    p()
+    p("== fp32 vs bf16: every bf16 path against pointwise %s fp32, its own peak and oneDNN bf16 ==" % (baseline or "?"))
+    p("(path <variant>:bf16math = bf16 math on fp32 tensors, <variant>:bf16 = bf16 tensors in and out, bare = fp32;")
+    p(" %%peak: of the path's own peak loop; %s: over pointwise's %s fp32 row; /onednn:bf16: over oneDNN" % (
+        base_column, baseline or "?"))
+    p(" with bf16 tensors; /onednn:bf16math: over oneDNN with fp32 tensors and fpmath_mode::bf16 (its label says")
+    p(" whether it did bf16 or fp32 math); [impl]: what oneDNN ran; =variant: what auto ran)")
+    header = "%-14s %7s %-22s %9s %6s %13s %13s %16s" % ("", "", "path", "GFLOP/s", "%peak", base_column,
+                                                         "/onednn:bf16", "/onednn:bf16math")
+    summary = []
+    for (suite, threads), layer_rows in by_group.items():
+        if not any(":" in v for by_variant in layer_rows.values() for v in by_variant):
+            continue
+        p()
+        p("== %s, %d thread%s: fp32 vs bf16 ==" % (suite, threads, "" if threads == 1 else "s"))
+        p("%-22s" % "layer" + header[22:] + "   note")
+        stats = defaultdict(lambda: defaultdict(list))
+        for layer, by_variant in layer_rows.items():
+            against = [by_variant.get(baseline) if baseline else None] + [by_variant.get(v) for v in ONEDNN_BF16]
+            first = True
+            for path in paths:
+                r = by_variant.get(path)
+                line = "%-22s %-22s " % (layer if first else "", path)
+                first = False
+                if r is None:
+                    name = "%s/%s/%s/threads:%d" % (suite, layer, path, threads)
+                    p(line + "failed: " + errors.get(name, "no result"))
+                    continue
+                line += fmt(r["GFLOP/s"], ".1f", 9) + " " + fmt(100 * r["peak_share"] if r["peak_share"] else None, ".0f", 5) + "%"
+                for k, other in enumerate(against):
+                    speed = other.get("GFLOP/s") if other else None
+                    line += ratio_text(r["GFLOP/s"], speed, (14, 14, 17)[k])
+                    if speed:
+                        stats[path][k].append(r["GFLOP/s"] / speed)
+                if r["base"] == "onednn":
+                    line += "   [" + r["label"] + "]"
+                elif r["base"] == "auto":
+                    line += "   =" + r["label"].split(" ")[0]
+                if threads > 1 and (r.get("others_running") or 0) >= BUSY_OTHERS:
+                    line += "   busy (%.1f other threads runnable)" % r["others_running"]
+                p(line)
+                stats[path]["gflops"].append(r["GFLOP/s"])
+                stats[path]["share"].append(r["peak_share"])
+        p("-- geometric mean over %d layers:" % len(layer_rows))
+        for path in paths:
+            st = stats.get(path)
+            if not st:
+                continue
+            share, gflops = geomean(st["share"]), geomean(st["gflops"])
+            ratios = [geomean(st[k]) for k in range(3)]
+            p("%-22s %-22s %s %s%%%s" % ("", path, fmt(gflops, ".1f", 9), fmt(100 * share if share else None, ".0f", 5),
+                                       "".join(ratio_text(x, 1, w) for x, w in zip(ratios, (14, 14, 17)))))
+            summary.append((suite, threads, path, gflops, share, ratios, len(st["gflops"]), len(layer_rows)))
+    p()
+    p("== fp32 vs bf16, geometric means over each suite's layers (issue 15's table) ==")
+    p("%-14s %7s" % ("suite", "threads") + header[22:])
+    last = None
+    for suite, threads, path, gflops, share, ratios, count, total in summary:
+        if last is not None and last != (suite, threads):
+            p()
+        last = (suite, threads)
+        p("%-14s %7d %-22s %s %s%%%s%s" % (suite, threads, path, fmt(gflops, ".1f", 9),
+                                         fmt(100 * share if share else None, ".0f", 5),
+                                         "".join(ratio_text(x, 1, w) for x, w in zip(ratios, (14, 14, 17))),
+                                         "" if count == total else "   (%d of %d layers)" % (count, total)))
 
 
 def draw(by_group, variants, peers, path):
@@ -261,9 +390,9 @@ def draw(by_group, variants, peers, path):
             panels.setdefault((key, t), OrderedDict())[shown] = row
     names = list(OrderedDict.fromkeys(key for key, _ in panels))
     fig, axes = plt.subplots(len(names), len(threads), squeeze=False,
-                             figsize=(9 * len(threads), 3.0 * len(names)))
-    series = variants + peers
-    colors = plt.get_cmap("tab10")
+                             figsize=(12 * len(threads), 3.2 * len(names)))
+    series = variants
+    colors = plt.get_cmap("tab20")
     for i, name in enumerate(names):
         for j, t in enumerate(threads):
             ax = axes[i][j]
@@ -278,11 +407,16 @@ def draw(by_group, variants, peers, path):
                         xs.append(x - 0.425 + (k + 0.5) * width)
                         ys.append(r["GFLOP/s"])
                 label = variant
-                if variant == "auto":
-                    picked = {layer_rows[l]["auto"]["label"].split(" ")[0] for l in layers if "auto" in layer_rows[l]}
-                    label = "auto (" + ",".join(sorted(picked)) + ")"
-                ax.bar(xs, ys, width, label=label, color=colors(k % 10),
-                       hatch="//" if variant in peers else None, edgecolor="white", linewidth=0.3)
+                if variant.split(":")[0] == "auto":
+                    picked = {layer_rows[l][variant]["label"].split(" ")[0] for l in layers if variant in layer_rows[l]}
+                    label = variant + " (" + ",".join(sorted(picked)) + ")"
+                # Peers hatched; bf16 math on fp32 tensors dotted, bf16 tensors crossed.
+                precision = variant.partition(":")[2]
+                hatch = {"bf16math": "..", "bf16": "xx"}.get(precision, "")
+                if variant.split(":")[0] in PEER_ORDER:
+                    hatch += "//"
+                ax.bar(xs, ys, width, label=label, color=colors(k % 20),
+                       hatch=hatch or None, edgecolor="white", linewidth=0.3)
             # The ceiling: the best ISA's canary measured around each layer's rows.
             peak_x, peak_y = [], []
             for x, layer in enumerate(layers):
@@ -290,7 +424,7 @@ def draw(by_group, variants, peers, path):
                 if canaries:
                     peak_x.append(x)
                     peak_y.append(max(canaries))
-            ax.plot(peak_x, peak_y, "k--", marker="_", markersize=20, linewidth=1, label="FMA peak (canary)")
+            ax.plot(peak_x, peak_y, "k--", marker="_", markersize=20, linewidth=1, label="peak (best canary)")
             ax.set_title("%s, %d thread%s" % (name, t, "" if t == 1 else "s"), fontsize=9)
             ax.set_xticks(range(len(layers)))
             ax.set_xticklabels(layers, rotation=40 if len(layers) > 2 else 0, ha="right" if len(layers) > 2 else "center",
@@ -300,8 +434,10 @@ def draw(by_group, variants, peers, path):
             ax.tick_params(axis="y", labelsize=7)
             ax.grid(axis="y", linewidth=0.3)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
-    fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 10), fontsize=8, frameon=False)
+    columns = min(len(labels), 8)
+    legend_inches = 0.22 * -(-len(labels) // columns) + 0.1  # its rows of entries, above the panels
+    fig.tight_layout(rect=(0, 0, 1, 1 - legend_inches / fig.get_figheight()))
+    fig.legend(handles, labels, loc="upper center", ncol=columns, fontsize=8, frameon=False)
     fig.savefig(path, dpi=110)
 
 
@@ -311,9 +447,9 @@ def main():
     parser.add_argument("--png", help="where to draw the chart")
     args = parser.parse_args()
     context, rows, errors = load(args.json)
-    by_group, variants, peers = report(context, rows, errors)
+    chart_groups, series, peers = report(context, rows, errors)
     if args.png:
-        draw(by_group, variants, peers, args.png)
+        draw(chart_groups, series, peers, args.png)
         print("\nchart: %s" % args.png)
 
 
