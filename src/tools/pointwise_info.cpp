@@ -229,6 +229,12 @@ void print_variants() {
                 override_value);
   else
     std::printf("PW_ISA_AUTO picks: %s (best runnable; POINTWISE_ISA unset)\n", pw_isa_name(best));
+  if (override_value == nullptr) {
+    const pw::cpu_feature_set& features = pw::host_cpu_features();
+    std::printf("  for bf16 math: %s (a bf16 dot product %s the FMA kernel on this CPU)\n",
+                pw_isa_name(pw::best_isa_for(features, PW_MATH_BF16)),
+                features.bf16_dot_beats_fma ? "beats" : "does not beat");
+  }
 }
 
 // The tiles of one variant: kc/nc from a real conv made from `weights` (what create
