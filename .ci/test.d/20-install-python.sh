@@ -41,8 +41,10 @@ links_no_shared_pointwise() { ! readelf -d "$1" | grep -q 'libpointwise'; }
 version_compatible() {  # version_compatible CONFIGDIR WANTED EXPECTED(TRUE|FALSE)
   cat >"$work/version.cmake" <<CMAKE
 set(PACKAGE_FIND_VERSION "$2")
-string(REPLACE "." ";" parts "$2")
+string(REPLACE "." ";" parts "$2.0.0")
 list(GET parts 0 PACKAGE_FIND_VERSION_MAJOR)
+list(GET parts 1 PACKAGE_FIND_VERSION_MINOR)
+list(GET parts 2 PACKAGE_FIND_VERSION_PATCH)
 set(CMAKE_SIZEOF_VOID_P 8)
 include("$1/pointwiseConfigVersion.cmake")
 if(NOT "\${PACKAGE_VERSION_COMPATIBLE}" STREQUAL "$3")
