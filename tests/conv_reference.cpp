@@ -80,14 +80,20 @@ reference_output reference_conv(const conv_shape& s, const std::vector<float>& i
             for (size_t i = 0; i < Ci; ++i) {
               float wf = s.layout == PW_WEIGHTS_IO ? weights[(g * Ci + i) * Co + o] : weights[(g * Co + o) * Ci + i];
               float xf = x[g * Ci + i];
+              const float w_raw = wf, x_raw = xf;
               if (bf16_math) wf = round_bf16(wf);
               if (s.rounds_input()) xf = round_bf16(xf);
               const double term = static_cast<double>(xf) * wf;
               acc += term;
               magnitude += std::fabs(term);
               // A flushed denormal input, weight or product counts as zero: allow both.
-              if (flushable(xf) || flushable(wf) || flushable(term)) flushed += std::fabs(term);
-              infinity_times_flushed |= (std::isinf(xf) && flushable(wf)) || (std::isinf(wf) && flushable(xf));
+              // The value before rounding counts too: a denormal fp32 value may be read as
+              // zero before it is rounded (vcvtneps2bf16 does), though rounding would have
+              // made it FLT_MIN.
+              const bool x_flushable = flushable(xf) || flushable(x_raw);
+              const bool w_flushable = flushable(wf) || flushable(w_raw);
+              if (x_flushable || w_flushable || flushable(term)) flushed += std::fabs(term);
+              infinity_times_flushed |= (std::isinf(xf) && w_flushable) || (std::isinf(wf) && x_flushable);
               finite_magnitude += finite_part(term);
             }
             if (!residual.empty()) {
@@ -105,7 +111,7 @@ reference_output reference_conv(const conv_shape& s, const std::vector<float>& i
             ref.value[out_pixel * s.dense_out() + g * Co + o] = acc;
             const double bound = unit * magnitude + underflow + flushed;
             ref.bound[out_pixel * s.dense_out() + g * Co + o] =
-                bound + output_rounding * (std::fabs(acc) + bound) + output_underflow;
+                bound + (output_rounding > 0 ? output_rounding * (std::fabs(acc) + bound) : 0.0) + output_underflow;
           }
       }
   return ref;
@@ -121,15 +127,24 @@ std::string compare_with_reference(const conv_shape& s, const float* output, con
       const float got = output[p * s.out_step() + c];
       const bool may_overflow = !ref.may_overflow.empty() && ref.may_overflow[p * s.dense_out() + c];
       // The clamp of an overflowed float sum.
-      const float overflowed_up = std::min(std::max(INFINITY, s.output_min), s.output_max);
-      const float overflowed_down = std::min(std::max(-INFINITY, s.output_min), s.output_max);
+      // (in a bf16 output, rounded: a finite bound may round to another value or to Inf).
+      float overflowed_up = std::min(std::max(INFINITY, s.output_min), s.output_max);
+      float overflowed_down = std::min(std::max(-INFINITY, s.output_min), s.output_max);
+      if (s.output_type == PW_DATATYPE_BF16) {
+        overflowed_up = round_bf16(overflowed_up);
+        overflowed_down = round_bf16(overflowed_down);
+      }
+      // bf16 math may flush a denormal result (a clamp bound below FLT_MIN) to zero.
+      auto clamped_overflow = [&](float bound) {
+        return got == bound || (s.math == PW_MATH_BF16 && got == 0.0f && std::fpclassify(bound) == FP_SUBNORMAL);
+      };
       const bool may_be_nan = !ref.may_be_nan.empty() && ref.may_be_nan[p * s.dense_out() + c];
       bool ok;
       if (may_be_nan && std::isnan(got)) {
         ok = true;
       } else if (std::isnan(want)) {
         ok = std::isnan(got);  // NaN in the exact sum (NaN input, inf * 0, inf - inf) is NaN in any float order
-      } else if (may_overflow && (std::isnan(got) || got == overflowed_up || got == overflowed_down)) {
+      } else if (may_overflow && (std::isnan(got) || clamped_overflow(overflowed_up) || clamped_overflow(overflowed_down))) {
         ok = true;
       } else if (std::isinf(want)) {
         ok = static_cast<double>(got) == want;

@@ -69,8 +69,9 @@ typedef enum pw_datatype {
    PW_MATH_BF16: weights are rounded to bf16 at create and fp32 inputs when they are
      loaded (round to nearest even), products are exact, sums, bias, residual and
      clamp are fp32, and a bf16 output is rounded to nearest even after the clamp.
-     NaN stays NaN and +-Inf stays +-Inf. Denormal bf16 inputs and weights may count
-     as zero, and so may sums below FLT_MIN in magnitude (the bf16 dot-product
+     NaN stays NaN and +-Inf stays +-Inf. Denormal inputs and weights (fp32 ones
+     before their rounding, or bf16 ones) may count as zero, and so may sums below
+     FLT_MIN in magnitude (the bf16 dot-product
      instructions flush them whatever the floating-point mode): an infinity times a
      denormal may then be NaN. */
 typedef enum pw_math {
