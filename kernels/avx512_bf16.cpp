@@ -8,11 +8,9 @@ namespace pw {
 namespace {
 
 // Register tile 10x32, the fp32 AVX-512 kernel's: 20 accumulators, 2 weight vectors
-// and 1 broadcast per channel pair; the 10 row pointers, the offset and the weight
-// pointer stay in general-purpose registers. Tiles from 5x64 to 14x32 run within 2%
-// of each other kernel-alone (bench/bf16_x86/kernel_speed.cpp), and the same tile
-// keeps the planner's pixel cuts and channel padding (NR=32 pads 24- and 144-channel
-// outputs less than 48 or 64).
+// and 1 broadcast per channel pair, the row pointers, offset and weight pointer in
+// general-purpose registers. The tiles tried ran within noise of each other
+// (docs/tuning.md), and this one keeps the planner's pixel cuts and channel padding.
 constexpr size_t kAvx512Bf16MR = 10;
 constexpr size_t kAvx512Bf16NR = 32;
 

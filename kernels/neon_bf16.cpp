@@ -23,27 +23,11 @@
 // with those channels' weight pairs: 8 multiply-adds. One 128-bit load brings 8 input
 // channels of a pixel, used lane by lane as the fp32 kernel's k_group does.
 //
-// Tile 10 pixels x 8 output channels. Per 8 input channels the inner loop has:
-//   80 bfdot (640 multiply-adds), 10 input loads (ldr q), 8 weight vectors (4 ldp q)
-//   and the loop counter: 97 instructions, 6.6 multiply-adds per instruction and
-//   640 / 18 = 35.6 per vector register loaded;
-//   registers: 20 accumulators + 10 input groups + 2 weight vectors = all 32, and GCC
-//   keeps them without a spill (.ci/check_neon_bf16_inner_loop.sh checks the object).
-// BFMMLA (bfmmla v.4s, a.8h, b.8h: 2 pixels x 2 output channels x 4 input channels,
-// 16 multiply-adds) was counted and not taken. Its best tile in 32 registers, 8 x 12
-// (24 accumulators + 4 paired input registers + 2 weight vectors), per 4 channels:
-// 24 bfmmla (384 multiply-adds), 8 input loads (ldr d + ld1 {v.d}[1] to pair two
-// pixels' 4 channels), 3 ldp q of weights and the loop counter: 37 instructions, 10.4
-// multiply-adds per instruction (1.6x BFDOT's) and 38.4 per register loaded. Against
-// it: every input register needs two pixels (an odd row count wastes half its bfmmla,
-// and the pairing costs a lane insert or a zip per register), the accumulators hold
-// 2x2 blocks (bias, residual, partial sums and stores need a zip/trn per vector), a kc
-// tail is 4 channels wide instead of 2, and the weights need a packing of their own
-// (4 channels of 2 outputs per register) instead of the channel pairs AVX512_BF16
-// shares. The peaks are equal when a core issues BFMMLA at half its BFDOT rate; which
-// one a given core favours cannot be measured here, so the simpler BFDOT kernel comes
-// first, and BFMMLA is worth a variant of its own only where a core's optimisation
-// guide shows it issuing at more than half the BFDOT rate.
+// Tile 10 pixels x 8 output channels: 20 accumulators, 10 input groups and 2 weight
+// vectors use all 32 registers without a spill (.ci/check_neon_bf16_inner_loop.sh
+// checks the object). BFDOT was chosen over BFMMLA, which needs pixels in pairs,
+// permutes in the epilogue and a packing of its own for no more peak unless a core
+// issues it at over half BFDOT's rate (instruction counts in docs/tuning.md).
 #include <arm_neon.h>
 
 #include <cmath>

@@ -49,14 +49,15 @@ done
 neon_mr=$(sed -n 's/^constexpr size_t kNeonMR = \([0-9]*\);/\1/p' kernels/neon.cpp)
 neon_nr=$(sed -n 's/^constexpr size_t kNeonNR = \([0-9]*\);/\1/p' kernels/neon.cpp)
 neon_object=$(find "$build/kernels" -name neon.cpp.o | head -1)
-bash .ci/check_neon_inner_loop.sh aarch64-linux-gnu-objdump "$neon_object" "$neon_mr" "$neon_nr" | grep -E "^(--|!!)"
+bash .ci/check_neon_inner_loop.sh aarch64-linux-gnu-objdump "$neon_object" "$neon_mr" "$neon_nr" fmla \
+  | grep -E "^(--|!!)"
 # The NEON BF16 kernel's, from the object the library links: one bfdot per
 # accumulator and channel pair, no spill.
 neon_bf16_mr=$(sed -n 's/^constexpr size_t kNeonBf16MR = \([0-9]*\);/\1/p' kernels/neon_bf16.cpp)
 neon_bf16_nr=$(sed -n 's/^constexpr size_t kNeonBf16NR = \([0-9]*\);/\1/p' kernels/neon_bf16.cpp)
 neon_bf16_object=$(find "$build/kernels" -name neon_bf16.cpp.o | head -1)
-bash .ci/check_neon_bf16_inner_loop.sh aarch64-linux-gnu-objdump "$neon_bf16_object" "$neon_bf16_mr" \
-  "$neon_bf16_nr" | grep -E "^(--|!!)"
+bash .ci/check_neon_inner_loop.sh aarch64-linux-gnu-objdump "$neon_bf16_object" "$neon_bf16_mr" \
+  "$neon_bf16_nr" bfdot | grep -E "^(--|!!)"
 
 # count_tests LOG ISA STATUS [EXCLUDE]: the tests of one variant that ended with
 # STATUS (Passed, Skipped or $failed), leaving out names that match the regex EXCLUDE. A
