@@ -55,7 +55,7 @@ struct run_context {
   const void* residual;
   size_t residual_stride;
   size_t pixels;                 // output pixels: batch * out_height * out_width
-  run_plan plan;
+  const run_plan* plan;          // not a copy: GCC copies a struct this size with rep movs
   // How the input rows reach the kernel: in place (nullptr), or converted per
   // register group and block into a stack buffer (see needs_row_conversion).
   gathered_conversion_fn convert_rows;
@@ -84,7 +84,7 @@ void run_tile(void* opaque, size_t index) {
   const run_context& ctx = *static_cast<const run_context*>(opaque);
   const pw_conv& conv = *ctx.conv;
   const microkernel& kernel = *ctx.kernel;
-  const run_plan& plan = ctx.plan;
+  const run_plan& plan = *ctx.plan;
   denormal_flush_scope flush(conv.flush_denormals);
 
   const task_tile task = tile_of_task(plan, index, ctx.pixels, conv.out_channels);
@@ -276,7 +276,7 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
                 residual_stride);
   const tensor_layout input_layout{input, input_pixels, input_stride, in_channels, input_bytes};
   const tensor_layout output_layout{output, pixels, output_stride, out_channels, output_bytes};
-  shared_element shared{};
+  shared_element shared;  // set when an overlap is found; not cleared (GCC would zero it with rep stos)
   // The element walk only where the address ranges meet.
   if (ranges_overlap(input_range, output_range) && tensors_share_element(output_layout, input_layout, &shared))
     return fail(PW_ERROR_INVALID_ARGUMENT,
@@ -325,7 +325,8 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
   } else if (conv->math == PW_MATH_BF16) {
     ctx.convert_rows = kernel.conversions->gathered[kRoundF32];
   }
-  ctx.plan = plan_run(conv->tiles, pixels, conv->groups, threads);
-  run_tasks(threadpool, run_tile, &ctx, task_count(ctx.plan, conv->groups));
+  const run_plan plan = plan_run(conv->tiles, pixels, conv->groups, threads);
+  ctx.plan = &plan;
+  run_tasks(threadpool, run_tile, &ctx, task_count(plan, conv->groups));
   return PW_OK;
 }
