@@ -77,6 +77,45 @@ const void* const* rows_for_kernel(const run_context& ctx, const void* const* ro
   return converted;
 }
 
+// Row pointers of the output pixels [first, first + count) of `group`.
+void pixel_rows(const run_context& ctx, size_t group, size_t first, size_t count, const void** rows) {
+  const pw_conv& conv = *ctx.conv;
+  const unsigned char* group_input = ctx.input + group * conv.in_channels * ctx.input_element_bytes;
+  if (conv.stride_h == 1 && conv.stride_w == 1) {
+    // Output pixel p reads input pixel p: one stride apart across row and image ends
+    // alike, and no division to find where the tile starts.
+    const unsigned char* first_row = group_input + first * ctx.input_stride_bytes;
+    for (size_t m = 0; m < count; ++m) rows[m] = first_row + m * ctx.input_stride_bytes;
+    return;
+  }
+  // Walking (image, oh, ow) with one pointer step per pixel: the smallest layers spend
+  // only a few cycles of FMAs on a pixel, so a multiply chain per pixel here would
+  // show (docs/tuning.md).
+  const size_t out_image = ctx.out_height * ctx.out_width;
+  size_t image = first / out_image;
+  size_t oh = (first % out_image) / ctx.out_width;
+  size_t ow = first % ctx.out_width;
+  const size_t pixel_step = conv.stride_w * ctx.input_stride_bytes;
+  auto row_start = [&] {
+    return group_input + (image * ctx.image_pixels + oh * conv.stride_h * ctx.width) * ctx.input_stride_bytes;
+  };
+  const unsigned char* row = row_start() + ow * pixel_step;
+  for (size_t m = 0; m < count; ++m) {
+    rows[m] = row;
+    // Step only to a pixel that exists: no pointer past the input is ever formed.
+    if (++ow < ctx.out_width) {
+      row += pixel_step;
+      continue;
+    }
+    ow = 0;
+    if (++oh == ctx.out_height) {
+      oh = 0;
+      ++image;
+    }
+    if (m + 1 < count) row = row_start();
+  }
+}
+
 // One task: one group, one tile of output channels, one tile of pixels, every
 // input-channel block in order (so each output sums its inputs in the same order
 // whatever the split and the thread count).
@@ -94,36 +133,8 @@ void run_tile(void* opaque, size_t index) {
   const size_t n_begin = task.channel_begin;
   const size_t n_count = task.channel_count;
 
-  // Row pointers of the tile's pixels, walking (image, oh, ow) with one pointer step
-  // per pixel: the smallest layers spend only a few cycles of FMAs on a pixel, so a
-  // multiply chain per pixel here would show (docs/tuning.md).
   const void* rows[kMaxPixelTile];
-  {
-    const size_t out_image = ctx.out_height * ctx.out_width;
-    size_t image = m_begin / out_image;
-    size_t oh = (m_begin % out_image) / ctx.out_width;
-    size_t ow = m_begin % ctx.out_width;
-    const unsigned char* group_input = ctx.input + group * conv.in_channels * ctx.input_element_bytes;
-    const size_t pixel_step = conv.stride_w * ctx.input_stride_bytes;
-    auto row_start = [&] {
-      return group_input + (image * ctx.image_pixels + oh * conv.stride_h * ctx.width) * ctx.input_stride_bytes;
-    };
-    const unsigned char* row = row_start() + ow * pixel_step;
-    for (size_t m = 0; m < m_count; ++m) {
-      rows[m] = row;
-      // Step only to a pixel that exists: no pointer past the input is ever formed.
-      if (++ow < ctx.out_width) {
-        row += pixel_step;
-        continue;
-      }
-      ow = 0;
-      if (++oh == ctx.out_height) {
-        oh = 0;
-        ++image;
-      }
-      if (m + 1 < m_count) row = row_start();
-    }
-  }
+  pixel_rows(ctx, group, m_begin, m_count, rows);
 
   const size_t channel_offset = group * conv.out_channels + n_begin;
   const unsigned char* group_weights = conv.packed_weights + group * conv.packed_group_stride;

@@ -1,6 +1,7 @@
 // pw_conv_run at the edges of its contract, on every variant: empty tensors, buffers
 // shared by channel slices (DenseNet), pixel strides of their own on runs split into
-// many tiles over several threads, and the clamp's boundary values.
+// many tiles over several threads, tiles whose rows cross image ends, and the
+// clamp's boundary values.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -209,6 +210,34 @@ TEST_P(RunContract, ClampWithOneInfiniteBound) {
     SCOPED_TRACE(s.describe());
     EXPECT_EQ(check_conv(isa(), s, true, true, 96), "");
   }
+}
+
+// The row pointers of a tile that starts mid-row or mid-image and runs across image
+// ends: at unit strides output pixel p reads input pixel p (one step per pixel, no
+// division), at any other stride the (image, row, column) walk finds each pixel.
+TEST_P(RunContract, RowsOfTilesThatCrossRowAndImageEndsOnEveryStride) {
+  const size_t stride_pairs[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 3}};
+  pw_threadpool* pools[] = {nullptr, pw_threadpool_create(2), pw_threadpool_create(3)};
+  for (const auto& stride : stride_pairs)
+    for (size_t input_stride : {0, 29})
+      for (size_t groups : {1, 2})
+        for (pw_threadpool* pool : pools) {
+          conv_shape s;
+          s.groups = groups;
+          s.in_channels = 12 / groups;
+          s.out_channels = 40 / groups;
+          s.batch = 3;
+          s.height = 5;
+          s.width = 7;
+          s.stride_h = stride[0];
+          s.stride_w = stride[1];
+          s.input_stride = input_stride;
+          run_options options;
+          options.pool = pool;
+          SCOPED_TRACE(s.describe() + ", " + std::to_string(pw_threadpool_threads(pool)) + " thread(s)");
+          EXPECT_EQ(check_conv(isa(), s, true, false, 97, options), "");
+        }
+  for (pw_threadpool* pool : pools) pw_threadpool_destroy(pool);
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, RunContract, ::testing::ValuesIn(all_variant_isas()),
