@@ -32,14 +32,14 @@ unsigned long flushing(unsigned long mode) { return mode; }
 
 }  // namespace
 
-denormal_flush_scope::denormal_flush_scope(bool enable) : enabled_(enable), saved_mode_(0) {
-  if (!enabled_) return;
+void denormal_flush_scope::enter() {
   saved_mode_ = read_mode();
-  write_mode(flushing(saved_mode_));
+  const unsigned long mode = flushing(saved_mode_);
+  if (mode == saved_mode_) return;
+  write_mode(mode);
+  changed_ = true;
 }
 
-denormal_flush_scope::~denormal_flush_scope() {
-  if (enabled_) write_mode(saved_mode_);
-}
+void denormal_flush_scope::leave() { write_mode(saved_mode_); }
 
 }  // namespace pw

@@ -5,13 +5,22 @@ namespace pw {
 
 class denormal_flush_scope {
  public:
-  explicit denormal_flush_scope(bool enable);
-  ~denormal_flush_scope();
+  // Writing the mode register is slow (ldmxcsr serialises), so a scope whose thread
+  // already flushes, such as a task inside a run's own scope, writes nothing.
+  explicit denormal_flush_scope(bool enable) : changed_(false), saved_mode_(0) {
+    if (enable) enter();
+  }
+  ~denormal_flush_scope() {
+    if (changed_) leave();
+  }
   denormal_flush_scope(const denormal_flush_scope&) = delete;
   denormal_flush_scope& operator=(const denormal_flush_scope&) = delete;
 
  private:
-  bool enabled_;
+  void enter();
+  void leave();
+
+  bool changed_;
   unsigned long saved_mode_;
 };
 

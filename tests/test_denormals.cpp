@@ -247,8 +247,11 @@ TEST_P(Denormals, CallerAndPoolThreadModesRestoredOnEveryPool) {
   std::vector<float> output(layer.shape.out_pixels() * layer.shape.dense_out());
   std::vector<float> flushed_single;
 
-  // Two caller modes: a restore must give back the caller's mode, not just clear FTZ/DAZ.
-  for (const unsigned long caller_mode : {fp_mode() & ~kFlushBits, (fp_mode() & ~kFlushBits) | kFlushToZeroOnly}) {
+  // Three caller modes: a restore must give back the caller's mode, not just clear
+  // FTZ/DAZ; a caller that already flushes (the run then writes no mode) still gets
+  // flushed results and keeps its mode.
+  for (const unsigned long caller_mode : {fp_mode() & ~kFlushBits, (fp_mode() & ~kFlushBits) | kFlushToZeroOnly,
+                                          fp_mode() | kFlushBits}) {
     SCOPED_TRACE("caller mode " + std::to_string(caller_mode));
     set_fp_mode(caller_mode);
     // The calling thread.
@@ -274,8 +277,9 @@ TEST_P(Denormals, CallerAndPoolThreadModesRestoredOnEveryPool) {
     EXPECT_EQ(output, flushed_single) << "pthreadpool workers flushed differently";
     pw_threadpool_destroy(pool);
 
-    // A host pool whose workers start in either mode.
-    for (const unsigned long worker_mode : {caller_mode & ~kFlushBits, caller_mode | kFlushToZeroOnly}) {
+    // A host pool whose workers start in any of those modes.
+    for (const unsigned long worker_mode :
+         {caller_mode & ~kFlushBits, caller_mode | kFlushToZeroOnly, caller_mode | kFlushBits}) {
       recording_pool recorder;
       recorder.worker_mode = worker_mode;
       pw_threadpool* custom = pw_threadpool_create_custom(recording_parallel_for, &recorder, recorder.threads);
