@@ -310,7 +310,7 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
   }
 
   const microkernel& kernel = *conv->variant->kernel;
-  const size_t threads = pw_threadpool_threads(threadpool);
+  const size_t threads = threads_of(threadpool);
   run_context ctx;
   ctx.conv = conv;
   ctx.kernel = &kernel;

@@ -11,11 +11,7 @@
 
 namespace pw {
 
-void run_tasks(pw_threadpool* pool, pw_task_fn task, void* context, size_t count) {
-  if (pool == nullptr || pool->threads <= 1 || count <= 1) {
-    for (size_t i = 0; i < count; ++i) task(context, i);
-    return;
-  }
+void run_on_pool(pw_threadpool* pool, pw_task_fn task, void* context, size_t count) {
   if (pool->parallel_for != nullptr) {
     pool->parallel_for(pool->user_context, task, context, count);
     return;
@@ -108,6 +104,6 @@ void pw_threadpool_destroy(pw_threadpool* pool) {
   delete pool;
 }
 
-size_t pw_threadpool_threads(const pw_threadpool* pool) { return pool == nullptr ? 1 : pool->threads; }
+size_t pw_threadpool_threads(const pw_threadpool* pool) { return pw::threads_of(pool); }
 
 }  // extern "C"

@@ -18,9 +18,21 @@ struct pw_threadpool {
 
 namespace pw {
 
-// Calls task(context, i) for every i < count, on the pool's threads (or inline when
-// pool is nullptr, single-threaded, or count is 1).
-void run_tasks(pw_threadpool* pool, pw_task_fn task, void* context, size_t count);
+// pw_threadpool_threads without the call through the exported symbol.
+inline size_t threads_of(const pw_threadpool* pool) { return pool == nullptr ? 1 : pool->threads; }
+
+// Calls task(context, i) for every i < count on the pool's threads (run_on_pool).
+void run_on_pool(pw_threadpool* pool, pw_task_fn task, void* context, size_t count);
+
+// Calls task(context, i) for every i < count, on the pool's threads, or inline when
+// pool is nullptr, single-threaded, or count is 1: then the pool is not touched.
+inline void run_tasks(pw_threadpool* pool, pw_task_fn task, void* context, size_t count) {
+  if (threads_of(pool) <= 1 || count <= 1) {
+    for (size_t i = 0; i < count; ++i) task(context, i);
+    return;
+  }
+  run_on_pool(pool, task, context, count);
+}
 
 // How many CPUs this process may run on (its affinity mask), at least 1.
 size_t usable_cpu_count();
