@@ -35,6 +35,9 @@ bool ranges_overlap(byte_range a, byte_range b) { return a.begin < b.end && b.be
 
 size_t element_bytes(pw_datatype type) { return type == PW_DATATYPE_BF16 ? 2 : 4; }
 
+// Output rows or columns of an input `size` (>= 1) long: no division at stride 1.
+size_t output_extent(size_t size, size_t stride) { return stride == 1 ? size : (size - 1) / stride + 1; }
+
 // The fp32 outputs of a task for a bf16 output tensor (partial sums stay fp32 until
 // the last block): at most this many floats, on the stack of the thread running it.
 constexpr size_t kBf16OutputScratchFloats = kMaxBf16OutputTileFloats;
@@ -263,8 +266,8 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
   if (input == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "input is NULL");
   if (output == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "output is NULL");
 
-  const size_t out_height = (height - 1) / conv->stride_h + 1;
-  const size_t out_width = (width - 1) / conv->stride_w + 1;
+  const size_t out_height = output_extent(height, conv->stride_h);
+  const size_t out_width = output_extent(width, conv->stride_w);
   size_t image_pixels = 0, input_pixels = 0, pixels = 0;
   if (!checked_mul(height, width, &image_pixels) || !checked_mul(image_pixels, batch, &input_pixels))
     return fail(PW_ERROR_INVALID_ARGUMENT, "batch (%zu) * height (%zu) * width (%zu) overflows size_t", batch,

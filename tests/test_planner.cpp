@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "checked_math.h"
 #include "planner.h"
 
 namespace pw {
@@ -130,6 +131,16 @@ TEST(Planner, TasksCoverEveryOutputExactlyOnce) {
                 EXPECT_GE(tasks, threads) << "pixel tile " << plan.pixel_tile << " channel tile " << plan.channel_tile;
               }
             }
+}
+
+// divide_round_up skips the division when the quotient is 0 or 1: both ways agree
+// with the plain formula.
+TEST(Planner, DivideRoundUpWithAndWithoutTheDivision) {
+  for (size_t divisor : {1, 2, 7, 10, 64, 1000})
+    for (size_t value : {0, 1, 2, 6, 7, 8, 9, 10, 11, 63, 64, 65, 999, 1000, 1001, 123456})
+      EXPECT_EQ(divide_round_up(value, divisor), (value + divisor - 1) / divisor) << value << " / " << divisor;
+  EXPECT_EQ(divide_round_up(SIZE_MAX, SIZE_MAX), 1u);
+  EXPECT_EQ(divide_round_up(SIZE_MAX - 1, SIZE_MAX), 1u);
 }
 
 TEST(Planner, MissingCachesFallBackToDefaults) {
