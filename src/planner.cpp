@@ -81,9 +81,8 @@ size_t even_parts(size_t units, size_t wanted) {
 
 }  // namespace
 
-task_tile tile_of_task(const run_plan& plan, size_t index, size_t pixels, size_t out_channels) {
+task_tile tile_of_split_task(const run_plan& plan, size_t index, size_t pixels, size_t out_channels) {
   task_tile t;
-  if (plan.pixel_tiles == 1 && plan.channel_tiles == 1) return {index, 0, pixels, 0, out_channels};
   const size_t pixel_tile = index % plan.pixel_tiles;
   const size_t channel_tile = (index / plan.pixel_tiles) % plan.channel_tiles;
   t.group = index / plan.pixel_tiles / plan.channel_tiles;

@@ -45,7 +45,14 @@ struct task_tile {
   size_t channel_begin, channel_count;
 };
 size_t task_count(const run_plan& plan, size_t groups);
-task_tile tile_of_task(const run_plan& plan, size_t index, size_t pixels, size_t out_channels);
+// tile_of_task for a plan that cuts the pixels or the output channels.
+task_tile tile_of_split_task(const run_plan& plan, size_t index, size_t pixels, size_t out_channels);
+// Inline: a run of one tile per group (every small layer) finds its tile in a few
+// instructions, without the call and the divisions of a split.
+inline task_tile tile_of_task(const run_plan& plan, size_t index, size_t pixels, size_t out_channels) {
+  if (plan.pixel_tiles == 1 && plan.channel_tiles == 1) return {index, 0, pixels, 0, out_channels};
+  return tile_of_split_task(plan, index, pixels, out_channels);
+}
 
 run_plan plan_run(size_t pixels, size_t groups, size_t out_channels, const channel_plan& channels, size_t mr,
                   size_t nr, size_t threads, const cache_sizes& caches);

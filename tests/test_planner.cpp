@@ -133,6 +133,31 @@ TEST(Planner, TasksCoverEveryOutputExactlyOnce) {
             }
 }
 
+// A plan of one tile per group takes tile_of_task's inline case; the split case must
+// give the same tiles for it (tasks of one tile are the group's whole output).
+TEST(Planner, OneTilePlansGiveTheSameTilesInlineAndSplit) {
+  for (const cache_sizes& caches : fake_caches())
+    for (size_t pixels : {1, 9, 14, 49})
+      for (size_t co : {1, 16, 33})
+        for (size_t groups : {1, 3}) {
+          const channel_plan channels = plan_channels(40, co, 14, 32, caches);
+          const run_plan plan = plan_run(pixels, groups, co, channels, 14, 32, 1, caches);
+          if (plan.pixel_tiles != 1 || plan.channel_tiles != 1) continue;
+          for (size_t i = 0; i < task_count(plan, groups); ++i) {
+            const task_tile fast = tile_of_task(plan, i, pixels, co);
+            const task_tile split = tile_of_split_task(plan, i, pixels, co);
+            EXPECT_EQ(fast.group, split.group);
+            EXPECT_EQ(fast.pixel_begin, split.pixel_begin);
+            EXPECT_EQ(fast.pixel_count, split.pixel_count);
+            EXPECT_EQ(fast.channel_begin, split.channel_begin);
+            EXPECT_EQ(fast.channel_count, split.channel_count);
+            EXPECT_EQ(fast.group, i);
+            EXPECT_EQ(fast.pixel_count, pixels);
+            EXPECT_EQ(fast.channel_count, co);
+          }
+        }
+}
+
 // divide_round_up skips the division when the quotient is 0 or 1: both ways agree
 // with the plain formula.
 TEST(Planner, DivideRoundUpWithAndWithoutTheDivision) {
