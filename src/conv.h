@@ -20,6 +20,9 @@ struct pw_conv {
   pw::tile_limits tiles;           // the run plan's conv-only part
   pw::packing_shape packing;       // what the variant's weight_layout packed
   size_t packed_group_stride;      // bytes from one group's packing to the next (64-byte multiple)
+  // The layout's block_offset and panel_stride of the first block (input channel 0),
+  // asked once at create: a run of one block then makes no call to find its weights.
+  size_t first_block_offset, first_block_panel_stride;
   size_t packed_bytes;             // what the layout wrote: groups * its group_bytes
   unsigned char* packed_weights;   // 64-byte aligned, groups * packed_group_stride bytes
 };

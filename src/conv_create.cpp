@@ -129,6 +129,8 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   c->tiles = plan_tile_limits(desc->out_channels, channels, kernel.mr, kernel.nr, host_cache_sizes());
   c->packing = packing;
   c->packed_group_stride = group_stride;
+  c->first_block_offset = layout.block_offset(packing, 0);
+  c->first_block_panel_stride = layout.panel_stride(packing, 0);
   c->packed_bytes = desc->groups * group_bytes;
   for (size_t g = 0; g < desc->groups; ++g) {
     const size_t per_group = desc->in_channels * desc->out_channels;

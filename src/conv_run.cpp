@@ -165,8 +165,9 @@ void run_tile(void* opaque, size_t index) {
     for (size_t k0 = 0; k0 < conv.in_channels; k0 += conv.channels.kc) {
       const size_t kc = std::min(conv.channels.kc, conv.in_channels - k0);
       tile.kc = kc;
-      tile.weights = group_weights + layout.block_offset(conv.packing, k0) +
-                     (n_begin / kernel.nr) * layout.panel_stride(conv.packing, k0);
+      const size_t block_offset = k0 == 0 ? conv.first_block_offset : layout.block_offset(conv.packing, k0);
+      const size_t panel_stride = k0 == 0 ? conv.first_block_panel_stride : layout.panel_stride(conv.packing, k0);
+      tile.weights = group_weights + block_offset + (n_begin / kernel.nr) * panel_stride;
       tile.first_block = k0 == 0;
       tile.last_block = k0 + kc >= conv.in_channels;
       for (size_t m0 = 0; m0 < count; m0 += kernel.mr) {
