@@ -23,6 +23,10 @@ struct pw_conv {
   // The layout's block_offset and panel_stride of the first block (input channel 0),
   // asked once at create: a run of one block then makes no call to find its weights.
   size_t first_block_offset, first_block_panel_stride;
+  // What every run reads of the variant and the element types, worked out at create.
+  const pw::microkernel* kernel;             // variant->kernel
+  pw::gathered_conversion_fn convert_rows;   // nullptr: the kernel reads the input rows in place
+  size_t input_element_bytes, output_element_bytes, kernel_element_bytes;
   size_t packed_bytes;             // what the layout wrote: groups * its group_bytes
   unsigned char* packed_weights;   // 64-byte aligned, groups * packed_group_stride bytes
 };
@@ -45,6 +49,19 @@ inline bool needs_row_conversion(const microkernel& kernel, const pw_conv_desc& 
   if (bf16_rows) return d.input_type != PW_DATATYPE_BF16;
   return d.input_type == PW_DATATYPE_BF16 || d.math == PW_MATH_BF16;
 }
+
+// How the tile loop converts the input rows for this kernel (see
+// needs_row_conversion), or nullptr when the kernel reads them in place.
+inline gathered_conversion_fn row_conversion_for(const microkernel& kernel, const pw_conv_desc& d) {
+  if (kernel.input_type == element_type::bf16)
+    return d.input_type == PW_DATATYPE_F32 ? kernel.conversions->gathered[kNarrowF32] : nullptr;
+  if (d.input_type == PW_DATATYPE_BF16) return kernel.conversions->gathered[kWidenBf16];  // exact: both maths
+  if (d.math == PW_MATH_BF16) return kernel.conversions->gathered[kRoundF32];
+  return nullptr;
+}
+
+// Bytes of one element of a tensor of this type.
+inline size_t element_bytes(pw_datatype type) { return type == PW_DATATYPE_BF16 ? 2 : 4; }
 
 // Bytes of one input element as the kernel reads it.
 inline size_t row_element_bytes(const microkernel& kernel) { return kernel.input_type == element_type::bf16 ? 2 : 4; }

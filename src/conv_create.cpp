@@ -131,6 +131,11 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   c->packed_group_stride = group_stride;
   c->first_block_offset = layout.block_offset(packing, 0);
   c->first_block_panel_stride = layout.panel_stride(packing, 0);
+  c->kernel = &kernel;
+  c->convert_rows = row_conversion_for(kernel, *desc);
+  c->input_element_bytes = element_bytes(desc->input_type);
+  c->output_element_bytes = element_bytes(desc->output_type);
+  c->kernel_element_bytes = row_element_bytes(kernel);
   c->packed_bytes = desc->groups * group_bytes;
   for (size_t g = 0; g < desc->groups; ++g) {
     const size_t per_group = desc->in_channels * desc->out_channels;

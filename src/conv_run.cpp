@@ -33,8 +33,6 @@ bool pixel_span(const void* base, size_t pixels, size_t stride, size_t channels,
 
 bool ranges_overlap(byte_range a, byte_range b) { return a.begin < b.end && b.begin < a.end; }
 
-size_t element_bytes(pw_datatype type) { return type == PW_DATATYPE_BF16 ? 2 : 4; }
-
 // Output rows or columns of an input `size` (>= 1) long: no division at stride 1.
 size_t output_extent(size_t size, size_t stride) { return stride == 1 ? size : (size - 1) / stride + 1; }
 
@@ -45,9 +43,9 @@ constexpr size_t kBf16OutputScratchFloats = kMaxBf16OutputTileFloats;
 // narrowed): mr rows of at most kMaxConvertedRowElements channels.
 constexpr size_t kMaxConvertedRows = 16;
 
+// What a run adds to the conv: the tensors and the plan.
 struct run_context {
   const pw_conv* conv;
-  const microkernel* kernel;
   const unsigned char* input;
   size_t input_stride_bytes;     // between input pixels
   size_t width;                  // input width
@@ -59,23 +57,19 @@ struct run_context {
   size_t residual_stride;
   size_t pixels;                 // output pixels: batch * out_height * out_width
   const run_plan* plan;          // not a copy: GCC copies a struct this size with rep movs
-  // How the input rows reach the kernel: in place (nullptr), or converted per
-  // register group and block into a stack buffer (see needs_row_conversion).
-  gathered_conversion_fn convert_rows;
-  size_t input_element_bytes, kernel_element_bytes;
-  bool bf16_output;
 };
 
 // Where the kernel of one register group reads its block of input channels: the rows
 // in place, or a copy converted into `buffer`.
 const void* const* rows_for_kernel(const run_context& ctx, const void* const* rows, size_t count, size_t k0,
                                    size_t kc, const void** converted, unsigned char* buffer, size_t* input_offset) {
-  if (ctx.convert_rows == nullptr) {
+  const pw_conv& conv = *ctx.conv;
+  if (conv.convert_rows == nullptr) {
     *input_offset = k0;
     return rows;
   }
-  ctx.convert_rows(rows, k0, count, kc, buffer);
-  for (size_t m = 0; m < count; ++m) converted[m] = buffer + m * kc * ctx.kernel_element_bytes;
+  conv.convert_rows(rows, k0, count, kc, buffer);
+  for (size_t m = 0; m < count; ++m) converted[m] = buffer + m * kc * conv.kernel_element_bytes;
   *input_offset = 0;
   return converted;
 }
@@ -83,7 +77,7 @@ const void* const* rows_for_kernel(const run_context& ctx, const void* const* ro
 // Row pointers of the output pixels [first, first + count) of `group`.
 void pixel_rows(const run_context& ctx, size_t group, size_t first, size_t count, const void** rows) {
   const pw_conv& conv = *ctx.conv;
-  const unsigned char* group_input = ctx.input + group * conv.in_channels * ctx.input_element_bytes;
+  const unsigned char* group_input = ctx.input + group * conv.in_channels * conv.input_element_bytes;
   if (conv.stride_h == 1 && conv.stride_w == 1) {
     // Output pixel p reads input pixel p: one stride apart across row and image ends
     // alike, and no division to find where the tile starts.
@@ -125,7 +119,7 @@ void pixel_rows(const run_context& ctx, size_t group, size_t first, size_t count
 void run_tile(void* opaque, size_t index) {
   const run_context& ctx = *static_cast<const run_context*>(opaque);
   const pw_conv& conv = *ctx.conv;
-  const microkernel& kernel = *ctx.kernel;
+  const microkernel& kernel = *conv.kernel;
   const run_plan& plan = *ctx.plan;
   denormal_flush_scope flush(conv.flush_denormals);
 
@@ -188,7 +182,7 @@ void run_tile(void* opaque, size_t index) {
     }
   };
 
-  if (!ctx.bf16_output) {
+  if (conv.output_type != PW_DATATYPE_BF16) {
     float* output = static_cast<float*>(ctx.output) + m_begin * ctx.output_stride + channel_offset;
     const float* residual = ctx.residual != nullptr
                                 ? static_cast<const float*>(ctx.residual) + m_begin * ctx.residual_stride + channel_offset
@@ -275,7 +269,7 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
                 height, width);
   pixels = batch * out_height * out_width;  // no larger than input_pixels
 
-  const size_t input_bytes = element_bytes(conv->input_type), output_bytes = element_bytes(conv->output_type);
+  const size_t input_bytes = conv->input_element_bytes, output_bytes = conv->output_element_bytes;
   byte_range input_range{}, output_range{}, residual_range{};
   if (!pixel_span(input, input_pixels, input_stride, in_channels, input_bytes, &input_range))
     return fail(PW_ERROR_INVALID_ARGUMENT,
@@ -289,11 +283,11 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "the residual (%zu pixels, residual_pixel_stride %zu) overflows the address space", pixels,
                 residual_stride);
-  const tensor_layout input_layout{input, input_pixels, input_stride, in_channels, input_bytes};
   const tensor_layout output_layout{output, pixels, output_stride, out_channels, output_bytes};
   shared_element shared;  // set when an overlap is found; not cleared (GCC would zero it with rep stos)
   // The element walk only where the address ranges meet.
-  if (ranges_overlap(input_range, output_range) && tensors_share_element(output_layout, input_layout, &shared))
+  if (ranges_overlap(input_range, output_range) &&
+      tensors_share_element(output_layout, {input, input_pixels, input_stride, in_channels, input_bytes}, &shared))
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "output (%p) overlaps input (%p): output pixel %zu channel %zu is input pixel %zu channel %zu",
                 output, input, shared.a_pixel, shared.a_channel,
@@ -313,11 +307,9 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
                 shared.b_pixel, shared.b_channel);
   }
 
-  const microkernel& kernel = *conv->variant->kernel;
   const size_t threads = threads_of(threadpool);
   run_context ctx;
   ctx.conv = conv;
-  ctx.kernel = &kernel;
   ctx.input = static_cast<const unsigned char*>(input);
   ctx.input_stride_bytes = input_stride * input_bytes;
   ctx.width = width;
@@ -329,17 +321,6 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
   ctx.residual = residual;
   ctx.residual_stride = residual_stride;
   ctx.pixels = pixels;
-  ctx.input_element_bytes = input_bytes;
-  ctx.kernel_element_bytes = kernel.input_type == element_type::bf16 ? 2 : 4;
-  ctx.bf16_output = conv->output_type == PW_DATATYPE_BF16;
-  ctx.convert_rows = nullptr;
-  if (kernel.input_type == element_type::bf16) {
-    if (conv->input_type == PW_DATATYPE_F32) ctx.convert_rows = kernel.conversions->gathered[kNarrowF32];
-  } else if (conv->input_type == PW_DATATYPE_BF16) {
-    ctx.convert_rows = kernel.conversions->gathered[kWidenBf16];  // bf16 values are exact in fp32: both maths
-  } else if (conv->math == PW_MATH_BF16) {
-    ctx.convert_rows = kernel.conversions->gathered[kRoundF32];
-  }
   const run_plan plan = plan_run(conv->tiles, pixels, conv->groups, threads);
   ctx.plan = &plan;
   run_tasks(threadpool, run_tile, &ctx, task_count(plan, conv->groups));
