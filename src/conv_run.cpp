@@ -187,6 +187,23 @@ void run_tile(void* opaque, size_t index) {
     const float* residual = ctx.residual != nullptr
                                 ? static_cast<const float*>(ctx.residual) + m_begin * ctx.residual_stride + channel_offset
                                 : nullptr;
+    if (conv.convert_rows == nullptr && conv.in_channels <= conv.channels.kc && m_count <= kernel.mr) {
+      // One block of one register group (a layer of a few pixels): run_blocks' one
+      // kernel call without its loops, whose overhead such a layer would notice.
+      tile.mr = m_count;
+      tile.kc = conv.in_channels;
+      tile.input_rows = rows;
+      tile.input_offset = 0;
+      tile.weights = group_weights + conv.first_block_offset + (n_begin / kernel.nr) * conv.first_block_panel_stride;
+      tile.output = output;
+      tile.output_stride = ctx.output_stride;
+      tile.residual = residual;
+      tile.residual_stride = ctx.residual_stride;
+      tile.first_block = true;
+      tile.last_block = true;
+      kernel.gemm(tile);
+      return;
+    }
     run_blocks(0, m_count, output, ctx.output_stride, residual, ctx.residual_stride);
     return;
   }

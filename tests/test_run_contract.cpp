@@ -1,7 +1,7 @@
 // pw_conv_run at the edges of its contract, on every variant: empty tensors, buffers
 // shared by channel slices (DenseNet), pixel strides of their own on runs split into
-// many tiles over several threads, tiles whose rows cross image ends, and the
-// clamp's boundary values.
+// many tiles over several threads, tiles whose rows cross image ends, layers of a
+// few pixels (one kernel call), and the clamp's boundary values.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -237,6 +237,35 @@ TEST_P(RunContract, RowsOfTilesThatCrossRowAndImageEndsOnEveryStride) {
           SCOPED_TRACE(s.describe() + ", " + std::to_string(pw_threadpool_threads(pool)) + " thread(s)");
           EXPECT_EQ(check_conv(isa(), s, true, false, 97, options), "");
         }
+  for (pw_threadpool* pool : pools) pw_threadpool_destroy(pool);
+}
+
+// Layers of at most MR pixels whose input channels fit one block: the tile loop's one
+// kernel call, on every variant (MR 4 to 14), with and without a residual, padded
+// pixel strides, groups, and channel tiles that start past 0 (several threads split
+// the output channels of so few pixels); and a block more, which takes the loops.
+TEST_P(RunContract, LayersOfAFewPixelsInOneKernelCall) {
+  const size_t images[][2] = {{1, 1}, {1, 3}, {2, 2}, {3, 3}, {2, 7}};
+  pw_threadpool* pools[] = {nullptr, pw_threadpool_create(2)};
+  for (const auto& image : images)
+    for (size_t out_channels : {1, 33, 200})
+      for (size_t in_channels : {2, 70, 3000})
+        for (size_t groups : {1, 2})
+          for (pw_threadpool* pool : pools) {
+            conv_shape s;
+            s.groups = groups;
+            s.in_channels = in_channels;
+            s.out_channels = out_channels;
+            s.height = image[0];
+            s.width = image[1];
+            s.output_min = 0.0f;
+            s.input_stride = groups * in_channels + 3;
+            s.residual_stride = groups * out_channels + 5;
+            run_options options;
+            options.pool = pool;
+            SCOPED_TRACE(s.describe() + ", " + std::to_string(pw_threadpool_threads(pool)) + " thread(s)");
+            EXPECT_EQ(check_conv(isa(), s, true, groups == 1, 98, options), "");
+          }
   for (pw_threadpool* pool : pools) pw_threadpool_destroy(pool);
 }
 
