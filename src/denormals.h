@@ -6,7 +6,7 @@ namespace pw {
 class denormal_flush_scope {
  public:
   // Writing the mode register is slow (ldmxcsr serialises), so a scope whose thread
-  // already flushes, such as a task inside a run's own scope, writes nothing.
+  // already flushes (a caller or a host pool that set FTZ and DAZ) writes nothing.
   explicit denormal_flush_scope(bool enable) : changed_(false), saved_mode_(0) {
     if (enable) enter();
   }
