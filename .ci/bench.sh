@@ -2,9 +2,10 @@
 # The main job: builds pointwise (Release) with its benchmark and the peers it is
 # compared with, runs every variant this CPU supports at each precision (fp32, bf16
 # math on fp32 tensors, bf16 tensors) over the default suites on one thread and on all
-# cores, and reports.
+# cores, with each variant's kernel alone on every layer's shapes on one thread, and
+# reports.
 #   out/bench.json   Google Benchmark's JSON (every repetition, with the context)
-#   out/bench.txt    the tables printed below (fp32; then fp32 vs bf16)
+#   out/bench.txt    the tables printed below (fp32; then fp32 vs bf16; then kernel alone vs layer)
 #   out/bench.png    the chart: GFLOP/s per layer, a bar per variant, precision and peer, the peak
 # Environment: BENCH_FILTER (a --benchmark_filter regex, default: everything),
 # BENCH_PRECISIONS (default fp32,bf16math,bf16), BENCH_MIN_TIME (seconds per batch,
@@ -44,8 +45,8 @@ echo "== running the benchmark (precisions $precisions, OPENBLAS_CORETYPE=${OPEN
   --benchmark_out=out/bench.json --benchmark_out_format=json \
   >out/bench.console.txt 2>&1 || { tail -20 out/bench.console.txt; exit 1; }
 if grep -q "Failed to match any benchmarks" out/bench.console.txt; then
-  echo "BENCH_FILTER='${BENCH_FILTER:-}' matches no row; rows are <suite>/<layer>/<variant>[:<precision>]/threads:<T>, suites:" \
-    "$("$build/bench/pointwise_bench" --benchmark_list_tests | cut -d/ -f1 | sort -u | tr '\n' ' ')"
+  echo "BENCH_FILTER='${BENCH_FILTER:-}' matches no row; rows are [kernel_alone/]<suite>/<layer>/<variant>[:<precision>]/threads:<T>," \
+    "suites: $("$build/bench/pointwise_bench" --benchmark_list_tests | sed 's#^kernel_alone/##' | cut -d/ -f1 | sort -u | tr '\n' ' ')"
   exit 1
 fi
 grep -E "^(peer|pointwise) " out/bench.console.txt || true

@@ -65,22 +65,25 @@ std::string reference(const layer& l, const layer_data& data, pw_math math, expe
 }
 
 std::string first_mismatch(const layer& l, const expected_output& expected, bool bf16_output,
-                           const std::vector<float>& output, const char* reference_name) {
-  if (output.size() != expected.value.size()) return "output has the wrong size";
-  for (size_t p = 0; p < l.out_pixels(); ++p) {
-    for (size_t o = 0; o < l.out_channels; ++o) {
+                           const std::vector<float>& output, output_block block, const char* reference_name) {
+  if (block.pixels > l.out_pixels() || block.channels > l.out_channels ||
+      output.size() != block.pixels * block.channels || expected.value.size() != l.out_pixels() * l.out_channels)
+    return "output has the wrong size";
+  for (size_t p = 0; p < block.pixels; ++p) {
+    for (size_t o = 0; o < block.channels; ++o) {
       const size_t i = p * l.out_channels + o;
       double bound = expected.tolerance[i];
       // A bf16 output is the result rounded to nearest even after the clamp: 2^-8 of
       // its magnitude more.
       if (bf16_output) bound += std::ldexp(1.0, -8) * (std::fabs(expected.value[i]) + bound);
-      const double difference = std::fabs(static_cast<double>(output[i]) - expected.value[i]);
+      const float value = output[p * block.channels + o];
+      const double difference = std::fabs(static_cast<double>(value) - expected.value[i]);
       if (!(difference <= bound)) {  // also catches NaN
         char text[240];
         std::snprintf(
             text, sizeof text,
             "output differs from pointwise's scalar variant (%s) at pixel %zu channel %zu: %g vs %g (bound %g)",
-            reference_name, p, o, output[i], expected.value[i], bound);
+            reference_name, p, o, value, expected.value[i], bound);
         return text;
       }
     }
@@ -117,10 +120,15 @@ const layer_data& data_for(const layer& l, bool with_bf16_reference) {
 }
 
 std::string compare_output(const layer& l, const layer_data& data, precision p, const std::vector<float>& output) {
+  return compare_output(l, data, p, output, whole_output(l));
+}
+
+std::string compare_output(const layer& l, const layer_data& data, precision p, const std::vector<float>& output,
+                           output_block block) {
   if (!data.error.empty()) return data.error;
-  if (p == precision::fp32) return first_mismatch(l, data.fp32_math, false, output, "fp32 math");
+  if (p == precision::fp32) return first_mismatch(l, data.fp32_math, false, output, block, "fp32 math");
   if (data.bf16_math.value.empty()) return "the bf16-math reference was not made";
-  return first_mismatch(l, data.bf16_math, p == precision::bf16, output, "bf16 math");
+  return first_mismatch(l, data.bf16_math, p == precision::bf16, output, block, "bf16 math");
 }
 
 bool matching_math(const layer& l, const layer_data& data, const std::vector<float>& output,

@@ -29,6 +29,13 @@ struct layer_data {
   std::string error;  // non-empty when a reference could not be computed
 };
 
+// A corner of a layer's output: its first `pixels` pixels and their first `channels`
+// channels (what a kernel-alone row computes).
+struct output_block {
+  size_t pixels, channels;
+};
+inline output_block whole_output(const layer& l) { return {l.out_pixels(), l.out_channels}; }
+
 // The data of `l`; one layer is kept at a time (the benchmark runs layer by layer).
 // with_bf16_reference: also the bf16-math reference.
 const layer_data& data_for(const layer& l, bool with_bf16_reference);
@@ -37,6 +44,10 @@ const layer_data& data_for(const layer& l, bool with_bf16_reference);
 // bound of the reference of precision `p`, else a description of the first mismatch.
 // A bf16 output may also be off by its own rounding.
 std::string compare_output(const layer& l, const layer_data& data, precision p, const std::vector<float>& output);
+// The same for the corner `block` of the output (`output` holds block.pixels x
+// block.channels, dense).
+std::string compare_output(const layer& l, const layer_data& data, precision p, const std::vector<float>& output,
+                           output_block block);
 
 // For a peer that may or may not apply a bf16 math hint (oneDNN's fpmath_mode): the
 // math whose reference `output` matches ("bf16" or "fp32"; the nearer one when both

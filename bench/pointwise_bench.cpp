@@ -14,12 +14,25 @@
 // count. A variant that does bf16 math only has no fp32 row. --precisions=fp32,bf16
 // (a list of fp32, bf16math, bf16; default all) leaves the others out.
 //
-// Each layer row reports GFLOP/s (2*M*Ci*Co per run; timed by the thread's CPU time
-// on one thread, by the wall clock on several; wall_GFLOP/s is always the wall
-// clock's), peak_GFLOP/s (the canary: a burst of the variant's peak loop on as many
-// threads, each timed by its CPU time, run just before and just after the batch),
-// peak_share (GFLOP/s over that canary), GB/s (the bytes a run
-// must move at least, for memory-bound layers), bytes_per_run and flop_per_byte.
+// Next to each layer's rows, its kernel-alone rows, one per variant on one thread:
+//   kernel_alone/resnet50/28x28_512x128/avx512/threads:1
+//   kernel_alone/resnet50/28x28_512x128/avx512_bf16:bf16/threads:1
+// one call of the variant's microkernel on the shapes the planner chose for the
+// layer's conv (mr pixels, the first channel tile, the first block of kc input
+// channels, bias + ReLU, the conv's own packed weights), the same L1-resident rows
+// every call, at the precision whose rows the kernel reads in place (fp32 for an fp32
+// kernel, bf16 tensors for a bf16 kernel). A filter on a suite or layer picks both kinds.
+//
+// Each row's output is checked against the scalar variant's before it is timed (a
+// kernel-alone row: every block of its rows and channels). Each row reports GFLOP/s
+// (2*M*Ci*Co per run, a kernel-alone row 2*mr*kc*nc per call; timed by the thread's
+// CPU time on one thread, by the wall clock on several; wall_GFLOP/s is always the
+// wall clock's), peak_GFLOP/s (the canary: a burst of the variant's peak loop on as
+// many threads, each timed by its CPU time, run just before and just after the
+// batch), peak_share (GFLOP/s over that canary) and weight_bytes (the weights a run
+// reads: pointwise's packed bytes, a peer's dense weights); a layer row also GB/s
+// (the bytes a run must move at least, for memory-bound layers), bytes_per_run and
+// flop_per_byte.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -53,6 +66,7 @@ struct row_spec {
   const peer_library* peer;  // or the peer library
   precision prec;
   const peak_loop* peak;     // the loop the canary runs
+  bool kernel_alone;         // one call of the variant's microkernel instead of the layer
 };
 
 // The runner of the row being measured. Google Benchmark calls a row's function
@@ -80,9 +94,12 @@ void activate(const row_spec& spec) {
     g_active.error = data.error;
     return;
   }
-  g_active.runner = spec.peer != nullptr
-                        ? spec.peer->make(*spec.l, data, spec.prec, spec.threads, &g_active.error)
-                        : make_pointwise_runner(*spec.l, data, spec.isa, spec.prec, spec.threads, &g_active.error);
+  if (spec.kernel_alone)
+    g_active.runner = make_kernel_alone_runner(*spec.l, data, spec.isa, spec.prec, &g_active.error);
+  else if (spec.peer != nullptr)
+    g_active.runner = spec.peer->make(*spec.l, data, spec.prec, spec.threads, &g_active.error);
+  else
+    g_active.runner = make_pointwise_runner(*spec.l, data, spec.isa, spec.prec, spec.threads, &g_active.error);
   if (g_active.runner == nullptr) return;
   g_active.runner->run();
   const std::vector<float> output = g_active.runner->output_values();
@@ -97,7 +114,7 @@ void activate(const row_spec& spec) {
       g_active.error = math;
     }
   } else {
-    g_active.error = compare_output(*spec.l, data, spec.prec, output);
+    g_active.error = compare_output(*spec.l, data, spec.prec, output, g_active.runner->checked_block(*spec.l));
   }
   if (!g_active.error.empty()) g_active.runner.reset();
 }
@@ -122,6 +139,8 @@ void wait_for_free_cores() {
   }
 }
 
+// A layer row, or a kernel-alone row (its runner is one kernel call): the same canary,
+// clocks and counters, so their shares of peak compare.
 void run_layer_row(benchmark::State& state, const row_spec* spec) {
   activate(*spec);
   if (g_active.runner == nullptr) {
@@ -145,18 +164,26 @@ void run_layer_row(benchmark::State& state, const row_spec* spec) {
   const double seconds = spec->threads == 1 ? cpu_seconds : wall_seconds;
 
   const double runs = static_cast<double>(state.iterations());
-  const double flops_per_second = spec->l->flops() * runs / std::max(seconds, 1e-12);
+  const double flops = runner.flops_per_run(*spec->l);
+  const double flops_per_second = flops * runs / std::max(seconds, 1e-12);
   const double canary = 0.5 * (canary_before + canary_after);
   state.counters["GFLOP/s"] = flops_per_second * 1e-9;
-  state.counters["wall_GFLOP/s"] = spec->l->flops() * runs / std::max(wall_seconds, 1e-12) * 1e-9;
+  state.counters["wall_GFLOP/s"] = flops * runs / std::max(wall_seconds, 1e-12) * 1e-9;
   state.counters["peak_GFLOP/s"] = canary * 1e-9;
   state.counters["peak_share"] = flops_per_second / canary;
   // How far the ceiling moved during the batch: a large drop marks a row measured
   // while the host throttled the core.
   state.counters["canary_drop"] = 1.0 - std::min(canary_before, canary_after) / std::max(canary_before, canary_after);
-  state.counters["GB/s"] = spec->l->min_bytes() * runs / std::max(seconds, 1e-12) * 1e-9;
-  state.counters["flop_per_byte"] = spec->l->flops() / spec->l->min_bytes();
-  state.counters["bytes_per_run"] = spec->l->min_bytes();
+  if (!spec->kernel_alone) {
+    state.counters["GB/s"] = spec->l->min_bytes() * runs / std::max(seconds, 1e-12) * 1e-9;
+    state.counters["flop_per_byte"] = spec->l->flops() / spec->l->min_bytes();
+    state.counters["bytes_per_run"] = spec->l->min_bytes();
+  }
+  // The weights one run reads: pointwise's packed bytes (a kernel-alone row: the panels
+  // of its call), a peer's dense weights of the precision.
+  const double dense_weight_bytes =
+      static_cast<double>(spec->l->in_channels * spec->l->out_channels) * (spec->prec == precision::bf16 ? 2 : 4);
+  state.counters["weight_bytes"] = runner.weight_bytes() > 0 ? runner.weight_bytes() : dense_weight_bytes;
   state.counters["threads"] = static_cast<double>(spec->threads);
   // Threads of other processes ready to run around the batch: a row on several
   // threads (wall clock) loses time to them; a one-thread row (CPU time) does not.
@@ -244,6 +271,12 @@ void describe_run(const std::vector<pw_isa>& variants, const std::vector<peer_li
   benchmark::AddCustomContext("peak_loops", join(names));
   for (const peer_library& peer : peers) benchmark::AddCustomContext("peer_" + peer.name, peer.version);
   if (peers.empty()) benchmark::AddCustomContext("peers", "none found at build time");
+  // The caches the planner tiles for: the report tells from them which layers' weights
+  // live beyond L2.
+  const pw::cache_sizes& caches = pw::host_cache_sizes();
+  benchmark::AddCustomContext("l1d_bytes", std::to_string(caches.l1d.bytes));
+  benchmark::AddCustomContext("l2_bytes", std::to_string(caches.l2.bytes));
+  benchmark::AddCustomContext("l3_bytes", std::to_string(caches.l3.bytes));
   std::fprintf(stderr, "pointwise %s: variants [%s], auto picks %s (bf16 math: %s)\n", pw_version(),
                variant_list.c_str(), pw_isa_name(best), pw_isa_name(auto_variant(precision::bf16math)));
   for (const peer_library& peer : peers) std::fprintf(stderr, "peer %s: %s\n", peer.name.c_str(), peer.version.c_str());
@@ -305,12 +338,26 @@ int main(int argc, char** argv) {
   }
 
   for (const layer& l : all_layers()) {
+    // The kernel-alone rows first, next to the layer's own (the layer's data and
+    // reference are made once): one thread, each variant's kernel at the precision it
+    // reads in place.
+    for (pw_isa isa : variants) {
+      const precision p = native_precision(isa);
+      if (!enabled(p)) continue;
+      specs.push_back(std::make_unique<row_spec>(row_spec{&l, 1, isa, nullptr, p, peak_loop_for(isa), true}));
+      benchmark::RegisterBenchmark(
+          ("kernel_alone/" + l.suite + "/" + l.name() + "/" + row_variant_name(pw_isa_name(isa), p) + "/threads:1")
+              .c_str(),
+          run_layer_row, specs.back().get())
+          ->UseRealTime()
+          ->Unit(benchmark::kMicrosecond);
+    }
     for (size_t threads : thread_counts()) {
       const std::string prefix = l.suite + "/" + l.name() + "/";
       const std::string suffix = "/threads:" + std::to_string(threads);
       auto add = [&](const std::string& variant_name, pw_isa isa, const peer_library* peer, precision p,
                      const peak_loop* peak) {
-        specs.push_back(std::make_unique<row_spec>(row_spec{&l, threads, isa, peer, p, peak}));
+        specs.push_back(std::make_unique<row_spec>(row_spec{&l, threads, isa, peer, p, peak, false}));
         benchmark::RegisterBenchmark((prefix + row_variant_name(variant_name, p) + suffix).c_str(), run_layer_row,
                                      specs.back().get())
             ->UseRealTime()

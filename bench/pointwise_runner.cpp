@@ -6,17 +6,6 @@
 namespace pw_bench {
 namespace {
 
-pw_conv_desc layer_desc(const layer& l, pw_isa variant, precision p) {
-  pw_conv_desc desc;
-  pw_conv_desc_init(&desc, l.in_channels, l.out_channels);
-  desc.stride_h = desc.stride_w = l.stride;
-  desc.output_min = 0.0f;  // ReLU
-  desc.isa = variant;
-  desc.math = math_of(p);
-  desc.input_type = desc.output_type = tensor_type_of(p);
-  return desc;
-}
-
 class pointwise_runner final : public conv_runner {
  public:
   pointwise_runner(const layer& l, const layer_data& data, precision p, pw_conv* conv, pw_threadpool* pool)
@@ -41,6 +30,10 @@ class pointwise_runner final : public conv_runner {
     for (size_t i = 0; i < values.size(); ++i) values[i] = from_bf16(output_bf16_[i]);
     return values;
   }
+  double weight_bytes() const override {
+    pw_conv_info info;
+    return pw_conv_get_info(conv_, &info) == PW_OK ? static_cast<double>(info.packed_weight_bytes) : 0.0;
+  }
   std::string label() const override {
     pw_conv_info info;
     if (pw_conv_get_info(conv_, &info) != PW_OK) return "";
@@ -60,6 +53,17 @@ class pointwise_runner final : public conv_runner {
 
 }  // namespace
 
+pw_conv_desc pointwise_desc(const layer& l, pw_isa variant, precision p) {
+  pw_conv_desc desc;
+  pw_conv_desc_init(&desc, l.in_channels, l.out_channels);
+  desc.stride_h = desc.stride_w = l.stride;
+  desc.output_min = 0.0f;  // ReLU
+  desc.isa = variant;
+  desc.math = math_of(p);
+  desc.input_type = desc.output_type = tensor_type_of(p);
+  return desc;
+}
+
 pw_threadpool* pointwise_pool(size_t threads) {
   if (threads <= 1) return nullptr;
   static std::map<size_t, pw_threadpool*> pools;
@@ -70,7 +74,7 @@ pw_threadpool* pointwise_pool(size_t threads) {
 
 std::unique_ptr<conv_runner> make_pointwise_runner(const layer& l, const layer_data& data, pw_isa variant, precision p,
                                                    size_t threads, std::string* error) {
-  const pw_conv_desc desc = layer_desc(l, variant, p);
+  const pw_conv_desc desc = pointwise_desc(l, variant, p);
   pw_conv* conv = nullptr;
   if (pw_conv_create(&desc, data.weights_io.data(), data.bias.data(), &conv) != PW_OK) {
     *error = std::string("pw_conv_create: ") + pw_last_error();
@@ -81,7 +85,7 @@ std::unique_ptr<conv_runner> make_pointwise_runner(const layer& l, const layer_d
 
 pw_isa auto_variant(precision p) {
   const layer probe{"probe", 1, 1, 16, 16, 1};
-  const pw_conv_desc desc = layer_desc(probe, PW_ISA_AUTO, p);
+  const pw_conv_desc desc = pointwise_desc(probe, PW_ISA_AUTO, p);
   const std::vector<float> weights(16 * 16, 0.0f);
   pw_conv* conv = nullptr;
   if (pw_conv_create(&desc, weights.data(), nullptr, &conv) != PW_OK) return PW_ISA_AUTO;

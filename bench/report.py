@@ -5,9 +5,12 @@ canary measured around the same batch), and the ratio to the best peer and to ea
 peer, with geometric means per suite; then fp32 and bf16 side by side: every bf16
 path (bf16 math on fp32 tensors, bf16 tensors; each variant, auto and oneDNN) with
 its GFLOP/s, % of its own peak, and its ratio to pointwise's AVX-512 fp32 and to
-oneDNN at the same precision, per layer and as geometric means; draws the chart
-(GFLOP/s per layer, a bar per variant, precision and peer, the peak as a line).
-Repeated rows are reduced to medians.
+oneDNN at the same precision, per layer and as geometric means; then, from the
+kernel-alone rows, per suite at 1 thread and per variant, the kernel alone's % of
+peak next to the whole layer's and their ratio, and for layers whose packed weights
+do not fit in L2 the two ceilings (the kernel alone, the weights' read bandwidth);
+draws the chart (GFLOP/s per layer, a bar per variant, precision and peer, the peak
+as a line). Repeated rows are reduced to medians.
 
 usage: report.py bench.json [--png out/bench.png]
 """
@@ -19,6 +22,8 @@ import sys
 from collections import OrderedDict, defaultdict
 
 PEER_ORDER = ["onednn", "xnnpack", "openblas"]
+# The prefix of the kernel-alone rows: kernel_alone/<suite>/<layer>/<variant>[:<precision>]/threads:1.
+KERNEL_ALONE = "kernel_alone"
 # Row names carry the precision after the variant ("avx512:bf16math"); fp32 has none.
 PRECISIONS = ["fp32", "bf16math", "bf16"]
 PRECISION_TEXT = {"fp32": "fp32", "bf16math": "bf16 math on fp32 tensors", "bf16": "bf16 tensors"}
@@ -40,6 +45,7 @@ def load(path):
         data = json.load(f)
     samples = defaultdict(list)  # name -> list of benchmark entries (one per repetition)
     errors = {}
+    kernels = OrderedDict()  # (suite, layer, variant) -> the kernel-alone row
     for entry in data["benchmarks"]:
         if entry.get("run_type") == "aggregate":
             continue
@@ -59,7 +65,10 @@ def load(path):
             dropped += len(entries) - len(steady)
             entries = steady
         parts = name.split("/")
-        if len(parts) != 4:
+        kernel_alone = len(parts) == 5 and parts[0] == KERNEL_ALONE
+        if kernel_alone:
+            parts = parts[1:]
+        elif len(parts) != 4:
             continue
         suite, layer, variant, threads = parts
         base, _, precision = variant.partition(":")
@@ -67,14 +76,17 @@ def load(path):
                "threads": int(threads.split(":")[1]), "label": entries[-1].get("label", "")}
         row["layer_level"] = variant if layer == "memory_read" else None
         for key in ("GFLOP/s", "wall_GFLOP/s", "others_running", "peak_share", "peak_GFLOP/s", "GB/s", "flop_per_byte", "buffer_bytes",
-                    "bytes_per_run"):
+                    "bytes_per_run", "weight_bytes"):
             values = [e[key] for e in entries if key in e]
             row[key] = statistics.median(values) if values else None
         row["bytes"] = row.pop("bytes_per_run")  # the bytes one run moves at least: its working set
-        rows[name] = row
+        if kernel_alone:
+            kernels[(suite, layer, variant)] = row
+        else:
+            rows[name] = row
     context = dict(data.get("context", {}))
     context["unsteady_repetitions_dropped"] = dropped
-    return context, rows, errors
+    return context, rows, errors, kernels
 
 
 def fmt(value, spec, width):
@@ -91,7 +103,7 @@ def ratio_text(ours, theirs, width=9):
     return (format(ours / theirs, ".2f") + "x").rjust(width)
 
 
-def report(context, rows, errors, out=sys.stdout):
+def report(context, rows, errors, kernels=None, out=sys.stdout):
     def p(text=""):
         print(text, file=out)
 
@@ -255,6 +267,8 @@ def report(context, rows, errors, out=sys.stdout):
                                           (format(best, ".2f") + "x").rjust(10) if best else "-".rjust(10)))
     if bf16_paths:
         report_precisions(rows, all_layers, bf16_paths, errors, p)
+    if kernels:
+        report_kernel_alone(context, rows, kernels, errors, p)
     if errors:
         p()
         p("rows that failed (%d):" % len(errors))
@@ -375,6 +389,113 @@ def report_precisions(rows, layers, paths, errors, p):
                                          "" if count == total else "   (%d of %d layers)" % (count, total)))
 
 
+def kernel_variants(context, kernels):
+    """The variants of the kernel-alone rows as their names run ("avx512",
+    "avx512_bf16:bf16"), what PW_ISA_AUTO picks first (for fp32, then for bf16 math),
+    then the others best first."""
+    present = OrderedDict.fromkeys(variant for _, _, variant in kernels)
+    by_base = {variant.split(":")[0]: variant for variant in present}
+    order = [context.get("pointwise_auto"), context.get("pointwise_auto_bf16"), context.get("pointwise_auto_bf16math")]
+    order += context.get("pointwise_variants", "").split()
+    ordered = [by_base[base] for base in order if base in by_base]
+    ordered = list(OrderedDict.fromkeys(ordered))
+    return ordered + [v for v in present if v not in ordered]
+
+
+def weight_level(context, weight_bytes):
+    """Where a layer's packed weights live: "l2", "l3" or "dram" (None: cache sizes unknown)."""
+    l2, l3 = int(context.get("l2_bytes") or 0), int(context.get("l3_bytes") or 0)
+    if not l2 or not weight_bytes:
+        return None
+    if weight_bytes <= l2:
+        return "l2"
+    return "l3" if l3 and weight_bytes <= l3 else "dram"
+
+
+def report_kernel_alone(context, rows, kernels, errors, p):
+    """Per suite at 1 thread and per variant: kernel alone vs whole layer, as shares of
+    the same canary; for the layers whose weights live beyond L2, both ceilings."""
+    peaks = {(r["layer"], r["variant"]): r for r in rows.values() if r["suite"] == "peak" and r["threads"] == 1}
+    # What auto runs, as the kernel rows name it: fp32 rows bare, bf16 tensors ":bf16".
+    auto = {context.get("pointwise_auto"), "%s:bf16" % context.get("pointwise_auto_bf16")}
+    variants = kernel_variants(context, kernels)
+    suites = list(OrderedDict.fromkeys(suite for suite, _, _ in kernels))
+    l2 = int(context.get("l2_bytes") or 0)
+    p()
+    p("== kernel alone vs whole layer, 1 thread ==")
+    p("(kernel: one call of the variant's microkernel on the planner's shapes for the layer (mr pixels, the first")
+    p(" channel tile nc, the first block of kc input channels, bias + ReLU), the same mr input rows and packed panels")
+    p(" every call (rows in L1, panels in L1 or L2 as the planner sized them); layer: the whole layer through the C")
+    p(" API; both as % of the same peak loop's canary; layer/kernel: the share of the kernel's speed the whole layer")
+    p(" keeps. Weights beyond L2 (%s): the two ceilings, the kernel alone and the rate the weights' read bandwidth" %
+      ("%.0f KiB" % (l2 / 1024) if l2 else "L2 size unknown"))
+    p(" allows (flop per weight byte x the 1-thread peak/memory_read row of the level they live in), and the layer's")
+    p(" share of the lower one)")
+    summary = []
+    for suite in suites:
+        for variant in variants:
+            names = [layer for s, layer, v in kernels if s == suite and v == variant]
+            if not names:
+                continue
+            p()
+            p("== %s, 1 thread, %s%s: kernel alone vs whole layer ==" % (
+                suite, variant, " (what PW_ISA_AUTO picks)" if variant in auto else ""))
+            p("%-20s %9s %6s %9s %6s %8s   %-25s %s" % ("layer", "kernel", "%peak", "layer", "%peak", "layer/", "kernel call",
+                                                     "weights beyond L2: ceilings"))
+            p("%-20s %9s %6s %9s %6s %8s" % ("", "GFLOP/s", "", "GFLOP/s", "", "kernel"))
+            stats = defaultdict(list)
+            for layer in names:
+                k = kernels[(suite, layer, variant)]
+                r = rows.get("%s/%s/%s/threads:1" % (suite, layer, variant))
+                line = "%-20s %s %s%%" % (layer, fmt(k["GFLOP/s"], ".1f", 9),
+                                          fmt(100 * k["peak_share"] if k["peak_share"] else None, ".0f", 5))
+                if r is None:
+                    name = "%s/%s/%s/threads:1" % (suite, layer, variant)
+                    p(line + "   layer row failed: " + errors.get(name, "no result"))
+                    continue
+                layer_share = r["peak_share"]
+                kept = layer_share / k["peak_share"] if layer_share and k["peak_share"] else None
+                line += " %s %s%% %s" % (fmt(r["GFLOP/s"], ".1f", 9),
+                                         fmt(100 * layer_share if layer_share else None, ".0f", 5),
+                                         fmt(kept, ".2f", 8))
+                # "avx512 mr=10 nr=32 kc=512 nc=128 (kernel alone: ...)": the shapes of the call.
+                tiles = k["label"].split(" (")[0].partition(" ")[2]
+                line += "   %-25s" % tiles
+                level = weight_level(context, r.get("weight_bytes"))
+                memory = peaks.get(("memory_read", level)) if level in ("l3", "dram") else None
+                if level in ("l3", "dram"):
+                    flops = (r.get("flop_per_byte") or 0) * (r.get("bytes") or 0)
+                    note = "%.1f MiB in %s" % (r["weight_bytes"] / 2**20, level.upper())
+                    if memory and memory.get("GB/s") and flops:
+                        read_bound = flops / r["weight_bytes"] * memory["GB/s"]
+                        lower = min(read_bound, k["GFLOP/s"])
+                        note += ": kernel %s, read %s GFLOP/s (%.1f flop/B x %.1f GB/s); layer %.0f%% of the lower" % (
+                            fmt(k["GFLOP/s"], ".1f", 0), fmt(read_bound, ".1f", 0), flops / r["weight_bytes"],
+                            memory["GB/s"], 100 * r["GFLOP/s"] / lower)
+                        stats["of_lower"].append(r["GFLOP/s"] / lower)
+                    else:
+                        note += ": no peak/memory_read/%s row at 1 thread" % level
+                    line += " " + note
+                p(line.rstrip())
+                stats["kernel"].append(k["peak_share"])
+                stats["layer"].append(layer_share)
+                stats["kept"].append(kept)
+            kernel_mean, layer_mean, kept_mean = (geomean(stats[key]) for key in ("kernel", "layer", "kept"))
+            p("-- geometric mean over %d layers: kernel %s%%, layer %s%%, layer/kernel %s%s" % (
+                len(stats["kept"]), fmt(100 * kernel_mean if kernel_mean else None, ".0f", 0),
+                fmt(100 * layer_mean if layer_mean else None, ".0f", 0), fmt(kept_mean, ".2f", 0),
+                "; weights beyond L2: layer %.0f%% of the lower ceiling over %d layers" % (
+                    100 * geomean(stats["of_lower"]), len(stats["of_lower"])) if stats["of_lower"] else ""))
+            summary.append((suite, variant, kernel_mean, layer_mean, kept_mean, len(stats["kept"])))
+    p()
+    p("== kernel alone vs whole layer, geometric means per suite, 1 thread ==")
+    p("%-16s %-20s %8s %8s %13s %7s" % ("suite", "variant", "kernel", "layer", "layer/kernel", "layers"))
+    for suite, variant, kernel_mean, layer_mean, kept_mean, count in summary:
+        p("%-16s %-20s %s%% %s%% %s %7d" % (suite, variant, fmt(100 * kernel_mean if kernel_mean else None, ".0f", 7),
+                                          fmt(100 * layer_mean if layer_mean else None, ".0f", 7),
+                                          fmt(kept_mean, ".2f", 13), count))
+
+
 def draw(by_group, variants, peers, path):
     import matplotlib
     matplotlib.use("Agg")
@@ -446,8 +567,8 @@ def main():
     parser.add_argument("json")
     parser.add_argument("--png", help="where to draw the chart")
     args = parser.parse_args()
-    context, rows, errors = load(args.json)
-    chart_groups, series, peers = report(context, rows, errors)
+    context, rows, errors, kernels = load(args.json)
+    chart_groups, series, peers = report(context, rows, errors, kernels)
     if args.png:
         draw(chart_groups, series, peers, args.png)
         print("\nchart: %s" % args.png)
