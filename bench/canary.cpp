@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "dispatch.h"
-#include "read_bandwidth.h"
 
 namespace pw_bench {
 
@@ -22,7 +21,7 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 
 #define PW_VARIANT(value, name, arch, peak, requirement, auto_for_bf16) \
-  PW_IF_BUILT_##name({#peak, &peak##_peak_loop, static_cast<pw_isa>(value)},)
+  PW_IF_BUILT_##name({#peak, &peak##_peak_loop, &peak##_read_loop, static_cast<pw_isa>(value)},)
 #define PW_RESERVED(value, name)
 const peak_loop kRowLoops[] = {
 #include "variants.def"
@@ -155,14 +154,15 @@ double measure_read_bandwidth(size_t threads, size_t bytes_per_thread, int passe
     std::vector<std::unique_ptr<float[]>>* buffers;
     size_t floats;
     int passes;
+    read_loop_fn read;
     double seconds[256];
-  } context{&buffers, floats, passes, {}};
+  } context{&buffers, floats / 64 * 64, passes, runnable_peak_loops().back()->read, {}};
   auto read_task = [](void* raw, size_t index) {
     auto* c = static_cast<context_type*>(raw);
     const float* data = (*c->buffers)[index].get();
-    read_buffer(data, c->floats);  // first pass: bring the TLB in
+    c->read(data, c->floats);  // first pass: bring the TLB in
     const auto start = clock_type::now();
-    for (int p = 0; p < c->passes; ++p) read_buffer(data, c->floats);
+    for (int p = 0; p < c->passes; ++p) c->read(data, c->floats);
     c->seconds[index] = std::chrono::duration<double>(clock_type::now() - start).count();
   };
   threads = std::min<size_t>(threads, 256);

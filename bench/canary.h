@@ -34,7 +34,8 @@ double measure_peak(const peak_loop* loop, size_t threads, double seconds);
 // The canary: the best of four 0.5 ms bursts, run before and after each measured batch.
 double canary_peak(const peak_loop* loop, size_t threads);
 
-// Reads `bytes_per_thread` bytes on each of `threads` threads `passes` times and
+// Reads `bytes_per_thread` bytes on each of `threads` threads `passes` times, with the
+// widest loads of the best peak loop this CPU runs (bench/read_bandwidth.h), and
 // returns bytes read per second (sum over threads).
 double measure_read_bandwidth(size_t threads, size_t bytes_per_thread, int passes);
 

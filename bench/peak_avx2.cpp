@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include "peak.h"
+#include "read_bandwidth.h"
 
 namespace pw_bench {
 
@@ -21,5 +22,7 @@ double avx2_peak_loop(uint64_t iterations) {
   peak_sink = _mm256_cvtss_f32(sum);
   return static_cast<double>(iterations) * kChains * 8 * 2;
 }
+
+float avx2_read_loop(const float* data, size_t count) { return read_with_widest_loads(data, count); }
 
 }  // namespace pw_bench

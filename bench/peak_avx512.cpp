@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "peak.h"
+#include "read_bandwidth.h"
 
 namespace pw_bench {
 
@@ -23,5 +24,7 @@ double avx512_peak_loop(uint64_t iterations) {
   peak_sink = lanes[0] + lanes[15];
   return static_cast<double>(iterations) * kChains * 16 * 2;
 }
+
+float avx512_read_loop(const float* data, size_t count) { return read_with_widest_loads(data, count); }
 
 }  // namespace pw_bench

@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "peak.h"
+#include "read_bandwidth.h"
 
 namespace pw_bench {
 
@@ -25,5 +26,7 @@ double avx512_bf16_peak_loop(uint64_t iterations) {
   peak_sink = lanes[0] + lanes[15];
   return static_cast<double>(iterations) * kChains * 16 * 4;
 }
+
+float avx512_bf16_read_loop(const float* data, size_t count) { return read_with_widest_loads(data, count); }
 
 }  // namespace pw_bench

@@ -4,6 +4,7 @@
 #include <arm_neon.h>
 
 #include "peak.h"
+#include "read_bandwidth.h"
 
 namespace pw_bench {
 
@@ -23,5 +24,7 @@ double neon_bf16_peak_loop(uint64_t iterations) {
   peak_sink = vaddvq_f32(sum);
   return static_cast<double>(iterations) * kChains * 4 * 4;
 }
+
+float neon_bf16_read_loop(const float* data, size_t count) { return read_with_widest_loads(data, count); }
 
 }  // namespace pw_bench

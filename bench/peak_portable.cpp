@@ -1,6 +1,7 @@
 // The ceiling of the portable scalar variant on a CPU with no SIMD peak loop here:
 // one float multiply and one add per chain (2 flops), 8 independent chains.
 #include "peak.h"
+#include "read_bandwidth.h"
 
 namespace pw_bench {
 
@@ -19,5 +20,7 @@ double portable_peak_loop(uint64_t iterations) {
   peak_sink = sum;
   return static_cast<double>(iterations) * kChains * 2;
 }
+
+float portable_read_loop(const float* data, size_t count) { return read_with_widest_loads(data, count); }
 
 }  // namespace pw_bench

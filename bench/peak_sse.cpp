@@ -4,6 +4,7 @@
 #include <emmintrin.h>
 
 #include "peak.h"
+#include "read_bandwidth.h"
 
 namespace pw_bench {
 
@@ -30,5 +31,7 @@ double sse_peak_loop(uint64_t iterations) {
   peak_sink = _mm_cvtss_f32(sum);
   return static_cast<double>(iterations) * 8 * 4 * 2;
 }
+
+float sse_read_loop(const float* data, size_t count) { return read_with_widest_loads(data, count); }
 
 }  // namespace pw_bench
