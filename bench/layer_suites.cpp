@@ -61,6 +61,9 @@ const std::vector<layer>& all_layers() {
     add("wide", 14, 1024, 2048);
     add("wide", 7, 2048, 512);
     add("wide", 64, 1024, 1024);
+    // Weights beyond L3 (64 MiB): read from memory once per run, at the kernel's
+    // speed only if the stream overlaps the FMAs.
+    add("wide", 7, 4096, 4096);
     // A fully-connected layer as a 1x1 convolution of a 1x1 image.
     add("fc", 1, 2048, 1000);
     // The worked example of the README (3x3 image, 2 -> 1).

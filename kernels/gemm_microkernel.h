@@ -265,9 +265,18 @@ inline void walk_panels(const gemm_tile& t, channel_run run, Accumulate&& accumu
   }
 }
 
+// Prefetches into L2 the `rows` weight rows of the panel `distance` bytes after w.
+template <size_t Bytes>
+inline void prefetch_weight_rows(const float* w, ptrdiff_t distance) {
+  const char* line = reinterpret_cast<const char*>(w) + distance;
+#pragma GCC unroll 8
+  for (size_t offset = 0; offset < Bytes; offset += 64) __builtin_prefetch(line + offset, 0, 2);
+}
+
 // Input channels read in place from the row pointers, one broadcast (or one group
-// load, k_group > 1) per pixel and channel.
-template <class Arch, size_t M, size_t NV>
+// load, k_group > 1) per pixel and channel. Stream: t.stream_weights, the next
+// panel's weight rows prefetched alongside this panel's (see gemm_tile).
+template <class Arch, size_t M, size_t NV, bool Stream = false>
 void gemm_rows_in_place(const gemm_tile& t) {
   using ops = simd_ops<Arch>;
   constexpr size_t nr = NV * simd_batch<Arch>::size;
@@ -281,16 +290,30 @@ void gemm_rows_in_place(const gemm_tile& t) {
 #pragma GCC unroll 64
   for (size_t m = 0; m < M; ++m) rows_end[m] = static_cast<const float*>(t.input_rows[m]) + t.input_offset + t.kc;
 
+  // Panels of the call: [NR biases on the first block] + kc rows of NR weights.
+  const ptrdiff_t panel_bytes = static_cast<ptrdiff_t>(nr * ((t.first_block ? 1 : 0) + t.kc) * sizeof(float));
+  const float* const last_panel = static_cast<const float*>(t.weights) + (t.nc - 1) / nr * (panel_bytes / sizeof(float));
   walk_panels<Arch, M, NV>(t, channel_run{0, t.kc}, [&](auto& acc, const float* w) {
     constexpr size_t used = vectors_of<decltype(acc)>;
-    ptrdiff_t offset = -kc_bytes;
-    if constexpr (k_group > 1) {
-      constexpr ptrdiff_t group_bytes = k_group * sizeof(float);
-      for (; offset <= -group_bytes; offset += group_bytes, w += k_group * nr)
-        multiply_add_group<Arch, M, used, NV>(acc, rows_end, offset, w, std::make_index_sequence<k_group>());
+    auto channels = [&](auto prefetch) {
+      ptrdiff_t offset = -kc_bytes;
+      if constexpr (k_group > 1) {
+        constexpr ptrdiff_t group_bytes = k_group * sizeof(float);
+        for (; offset <= -group_bytes; offset += group_bytes, w += k_group * nr) {
+          if constexpr (decltype(prefetch)::value) prefetch_weight_rows<k_group * nr * sizeof(float)>(w, panel_bytes);
+          multiply_add_group<Arch, M, used, NV>(acc, rows_end, offset, w, std::make_index_sequence<k_group>());
+        }
+      }
+      for (; offset != 0; offset += sizeof(float), w += nr) {
+        if constexpr (decltype(prefetch)::value) prefetch_weight_rows<nr * sizeof(float)>(w, panel_bytes);
+        multiply_add_channel<Arch, M, used>(acc, rows_end, offset, w);
+      }
+    };
+    // w points at this panel's first weight row; the call's last panel has no next.
+    if constexpr (Stream) {
+      if (w < last_panel) return channels(std::true_type());
     }
-    for (; offset != 0; offset += sizeof(float), w += nr)
-      multiply_add_channel<Arch, M, used>(acc, rows_end, offset, w);
+    channels(std::false_type());
   });
 }
 
@@ -354,9 +377,14 @@ inline void gemm_dispatch_rows(const gemm_tile& t, std::index_sequence<M...>) {
   by_rows[t.mr - 1](t);
 }
 
-// The microkernel entry point: t.mr in 1..MR.
+// The microkernel entry point: t.mr in 1..MR. Streamed weights are prefetched by the
+// full tile only (the tile loop streams a block on its first register group), and not
+// by kernels that spread their inputs.
 template <class Arch, size_t MR, size_t NV>
 void gemm(const gemm_tile& t) {
+  if constexpr (spread_bytes_of<simd_ops<Arch>>::value == 0) {
+    if (t.stream_weights && t.mr == MR) return gemm_rows_in_place<Arch, MR, NV, true>(t);
+  }
   gemm_dispatch_rows<Arch, NV>(t, std::make_index_sequence<MR>());
 }
 

@@ -46,6 +46,10 @@ struct gemm_tile {
   size_t bf16_output_stride;
   const uint16_t* bf16_residual;
   size_t bf16_residual_stride;
+  // The block's weights come from beyond L2 (its first pass over a block that does not
+  // stay in L2): while it computes a panel, a kernel that honours it prefetches the
+  // next panel of the call into L2, so the stream from memory overlaps the FMAs.
+  bool stream_weights = false;
 };
 
 using gemm_kernel_fn = void (*)(const gemm_tile& tile);

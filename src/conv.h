@@ -29,6 +29,9 @@ struct pw_conv {
   size_t input_element_bytes, output_element_bytes, kernel_element_bytes;
   size_t packed_bytes;             // what the layout wrote: groups * its group_bytes
   unsigned char* packed_weights;   // 64-byte aligned, groups * packed_group_stride bytes
+  // The packed weights outgrow L2, so a run brings each block in from L3 or memory:
+  // the tile loop asks the kernel to stream it (gemm_tile::stream_weights).
+  bool stream_weights;
 };
 
 namespace pw {

@@ -137,6 +137,7 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   c->output_element_bytes = element_bytes(desc->output_type);
   c->kernel_element_bytes = row_element_bytes(kernel);
   c->packed_bytes = desc->groups * group_bytes;
+  c->stream_weights = c->packed_bytes > with_default_caches(host_cache_sizes()).l2.bytes;
   for (size_t g = 0; g < desc->groups; ++g) {
     const size_t per_group = desc->in_channels * desc->out_channels;
     const group_weights source{weights + g * per_group, desc->weight_layout,

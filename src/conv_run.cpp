@@ -166,6 +166,7 @@ void run_tile(void* opaque, size_t index) {
       tile.last_block = k0 + kc >= conv.in_channels;
       for (size_t m0 = 0; m0 < count; m0 += kernel.mr) {
         tile.mr = std::min(kernel.mr, count - m0);
+        tile.stream_weights = conv.stream_weights && m0 == 0;
         // The kernel reads the group's rows in place, strided input included: packing
         // them and prefetching them both measured slower (docs/tuning.md). Rows of
         // another type are converted once per group and block, never per use.

@@ -65,12 +65,14 @@ struct kernel_case {
   residual_mode residual = residual_mode::none;
   bool clamp = false;
   bool nan_input = false;  // one input of row min(1, m-1) is NaN
+  bool stream_weights = false;
   std::string describe() const {
     static const char* positions[] = {"only", "first", "last", "middle"};
     static const char* residuals[] = {"none", "separate", "in place"};
     std::ostringstream s;
     s << "m=" << m << " n=" << n << " kc=" << kc << " block=" << positions[static_cast<int>(position)]
-      << " residual=" << residuals[static_cast<int>(residual)] << " clamp=" << clamp << (nan_input ? " NaN input" : "");
+      << " residual=" << residuals[static_cast<int>(residual)] << " clamp=" << clamp << (nan_input ? " NaN input" : "")
+      << (stream_weights ? " streamed weights" : "");
     return s.str();
   }
 };
@@ -163,6 +165,7 @@ std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c,
   t.last_block = last;
   t.output_min = lo;
   t.output_max = hi;
+  t.stream_weights = c.stream_weights;
   kernel.gemm(t);
 
   std::ostringstream errors;
@@ -268,6 +271,22 @@ TEST_P(Microkernel, BlockPositionsResidualsAndClamp) {
               EXPECT_EQ(error, "");
               if (!error.empty() && ++failures > 10) return;
             }
+}
+
+// A kernel asked to stream its weights prefetches the next panel: the sums must not
+// change, and nothing past the tile may be written (the packing is exactly the
+// panels of the tile, so the last panel's prefetch would leave the buffer).
+TEST_P(Microkernel, StreamedWeightsGiveTheSameResults) {
+  const size_t mr = kernel().mr, nr = kernel().nr;
+  uint32_t seed = 5000;
+  for (block_position position : {block_position::only, block_position::first, block_position::middle})
+    for (size_t m : {mr, size_t{1}})
+      for (size_t n : {nr - 1, nr, 2 * nr + 1, 4 * nr})
+        for (size_t kc : {size_t{1}, size_t{7}, size_t{64}}) {
+          kernel_case c{m, n, kc, position, residual_mode::separate, true};
+          c.stream_weights = true;
+          EXPECT_EQ(run_kernel_case(kernel(), c, seed++), "");
+        }
 }
 
 TEST_P(Microkernel, NaNPropagatesThroughTheClamp) {
