@@ -121,6 +121,12 @@ struct microkernel {
   // copy; the planner fits them in 40% of L1. 0: the kernel reads its mr rows in
   // place, and the planner lets them fill L1 (see plan_channels).
   size_t l1_bytes_per_input_channel = 0;
+  // For tiles of at most few_rows pixels (a single pixel, a run's last register
+  // group), or 0 and nullptr: a kernel with gemm's contract and results that walks
+  // several panels at once, since a few pixels on one panel leave too few independent
+  // sums to cover the multiply-add latency (kernels/gemm_few_rows_microkernel.h).
+  size_t few_rows = 0;
+  gemm_kernel_fn gemm_few_rows = nullptr;
 };
 
 // One constant-initialised object per variant built, `<name>_microkernel` in

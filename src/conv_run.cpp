@@ -168,7 +168,9 @@ void run_tile(void* opaque, size_t index) {
           tile.bf16_output = bf16_output + m0 * tile.bf16_output_stride;
           tile.bf16_residual = bf16_residual != nullptr ? bf16_residual + m0 * tile.bf16_residual_stride : nullptr;
         }
-        kernel.gemm(tile);
+        // A few pixels walk several panels at once (kernels/gemm_few_rows_microkernel.h),
+        // with the same sums in the same order: the split still never shows.
+        (tile.mr <= kernel.few_rows ? kernel.gemm_few_rows : kernel.gemm)(tile);
       }
     }
   };

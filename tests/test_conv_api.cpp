@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "conv_harness.h"
@@ -77,6 +78,50 @@ TEST_P(ConvApi, FullyConnectedEqualsPerPixelRunOfImage) {
   s.in_channels = 2048;
   s.out_channels = 1000;
   EXPECT_EQ(check_conv(isa(), s, true, false, 8), "") << "FC 2048->1000";
+}
+
+// A run of 1..5 pixels (the few-rows kernel walks several panels at once) gives the
+// same bits as those pixels in a run of many (the full kernel's register groups), over
+// several panel groups and a partial panel, input channels in one block and in several,
+// with a residual and a clamp; and each such small run matches the reference.
+TEST_P(ConvApi, FewPixelsEqualTheSamePixelsOfALargeRun) {
+  pw_conv_desc probe;
+  pw_conv_desc_init(&probe, 8, 8);
+  pw_conv* probe_conv = create_conv(isa(), probe, std::vector<float>(64).data(), nullptr);
+  ASSERT_NE(probe_conv, nullptr);
+  pw_conv_info info;
+  ASSERT_EQ(pw_conv_get_info(probe_conv, &info), PW_OK);
+  pw_conv_destroy(probe_conv);
+  const size_t co = 13 * info.nr + 5, pixels = 23;
+  for (size_t ci : {size_t{300}, size_t{2100}}) {
+    SCOPED_TRACE("in_channels " + std::to_string(ci));
+    const std::vector<float> image = random_floats(pixels * ci, 15);
+    const std::vector<float> weights = random_floats(ci * co, 16);
+    const std::vector<float> bias = random_floats(co, 17);
+    const std::vector<float> residual = random_floats(pixels * co, 18);
+    pw_conv_desc desc;
+    pw_conv_desc_init(&desc, ci, co);
+    desc.output_min = -0.5f;
+    desc.output_max = 0.5f;
+    pw_conv* conv = create_conv(isa(), desc, weights.data(), bias.data());
+    ASSERT_NE(conv, nullptr);
+    std::vector<float> map(pixels * co);
+    ASSERT_EQ(pw_conv_run(conv, 1, 1, pixels, image.data(), 0, map.data(), 0, residual.data(), 0, nullptr), PW_OK);
+    for (size_t count = 1; count <= 5; ++count) {
+      std::vector<float> few(count * co);
+      ASSERT_EQ(pw_conv_run(conv, 1, 1, count, image.data(), 0, few.data(), 0, residual.data(), 0, nullptr), PW_OK);
+      EXPECT_EQ(std::memcmp(few.data(), map.data(), few.size() * sizeof(float)), 0) << count << " pixels";
+    }
+    pw_conv_destroy(conv);
+  }
+  for (size_t count = 1; count <= 5; ++count) {
+    conv_shape s;
+    s.in_channels = 1152;
+    s.out_channels = 7 * info.nr + 3;
+    s.width = count;
+    s.output_min = 0.0f;
+    EXPECT_EQ(check_conv(isa(), s, true, true, 19), "") << count << " pixels";
+  }
 }
 
 TEST_P(ConvApi, Groups) {

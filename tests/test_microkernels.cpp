@@ -1,5 +1,6 @@
 // Every microkernel called directly on packed panels (the bf16 kernels on bf16 rows and
-// their channel-pair layout): every row count 1..MR, every column count 1..2*NR+1,
+// their channel-pair layout), and each few-rows kernel against its full one bit for
+// bit: every row count 1..MR, every column count 1..2*NR+1,
 // input-channel blocks of 1, 2, 3, 7, 16, 17, 64 and 257 (odd ones end on a lone
 // channel), each position of the block (first, last, both, neither: partial sums) at
 // odd and even input offsets, residual off / separate / in place, clamp on and off,
@@ -14,6 +15,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -75,8 +77,10 @@ struct kernel_case {
   }
 };
 
-// Runs one tile through the kernel and returns "" or what went wrong.
-std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c, uint32_t seed) {
+// Runs one tile through `gemm` (the kernel's full one when nullptr) and returns "" or
+// what went wrong; `tile_values`, when given, receives the m x n outputs.
+std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c, uint32_t seed,
+                            pw::gemm_kernel_fn gemm = nullptr, std::vector<float>* tile_values = nullptr) {
   const bool first = c.position == block_position::only || c.position == block_position::first;
   const bool last = c.position == block_position::only || c.position == block_position::last;
   // The packing's blocks are kc channels each (the last one possibly shorter); the
@@ -163,7 +167,12 @@ std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c,
   t.last_block = last;
   t.output_min = lo;
   t.output_max = hi;
-  kernel.gemm(t);
+  (gemm != nullptr ? gemm : kernel.gemm)(t);
+  if (tile_values != nullptr) {
+    tile_values->clear();
+    for (size_t m = 0; m < c.m; ++m)
+      for (size_t o = 0; o < c.n; ++o) tile_values->push_back(tile[m * out_stride + o]);
+  }
 
   std::ostringstream errors;
   size_t misses = 0;
@@ -277,6 +286,74 @@ TEST_P(Microkernel, NaNPropagatesThroughTheClamp) {
     EXPECT_EQ(run_kernel_case(kernel(), c, 77), "");
     c.m = 1;
     EXPECT_EQ(run_kernel_case(kernel(), c, 78), "");
+  }
+}
+
+// The few-rows kernel (several panels at once for 1..few_rows pixels) against the
+// reference, the sentinels and the guard pages, and bit for bit against the full
+// kernel on the same tile: every row count it takes, every column count over two
+// panels and around every multiple of a panel up to 13 (two groups of the most panels
+// it walks at once and every remainder), channel blocks short and long (one pixel
+// takes the full kernel's path below 128 channels on AVX-512), every block position,
+// residual and clamp.
+std::string few_rows_case(const pw::microkernel& kernel, const kernel_case& c, uint32_t seed) {
+  std::vector<float> few, full;
+  std::string error = run_kernel_case(kernel, c, seed, kernel.gemm_few_rows, &few);
+  if (!error.empty()) return "few-rows kernel: " + error;
+  error = run_kernel_case(kernel, c, seed, kernel.gemm, &full);
+  if (!error.empty()) return "full kernel: " + error;
+  for (size_t i = 0; i < few.size(); ++i)
+    if (std::memcmp(&few[i], &full[i], sizeof(float)) != 0) {
+      std::ostringstream s;
+      s.precision(9);
+      s << c.describe() << ": output " << i << " is " << few[i] << ", the full kernel's " << full[i];
+      return s.str();
+    }
+  return "";
+}
+
+TEST_P(Microkernel, FewRowsKernelMatchesReferenceAndFullKernelBitForBit) {
+  // Without one (few_rows 0), the tile loop calls the full kernel for every tile.
+  if (kernel().gemm_few_rows == nullptr) {
+    EXPECT_EQ(kernel().few_rows, 0u) << "few_rows without a few-rows kernel";
+    return;
+  }
+  const size_t few_rows = kernel().few_rows, nr = kernel().nr;
+  ASSERT_GE(few_rows, 1u);
+  ASSERT_LT(few_rows, kernel().mr);
+  std::vector<size_t> ns;
+  for (size_t n = 1; n <= 2 * nr + 1; n += quick_mode() ? 5 : 1) ns.push_back(n);
+  for (size_t panels = 3; panels <= 13; panels += quick_mode() ? 5 : 1)
+    for (size_t n : {panels * nr - 1, panels * nr, panels * nr + 1}) ns.push_back(n);
+  const std::vector<size_t> ks =
+      quick_mode() ? std::vector<size_t>{1, 17, 130} : std::vector<size_t>{1, 2, 7, 17, 64, 130, 257};
+  uint32_t seed = 5000;
+  size_t failures = 0;
+  for (size_t kc : ks)
+    for (size_t m = 1; m <= few_rows; ++m)
+      for (size_t n : ns) {
+        kernel_case c{m, n, kc};
+        c.clamp = (m + n) % 2 == 0;
+        const std::string error = few_rows_case(kernel(), c, seed++);
+        EXPECT_EQ(error, "");
+        if (!error.empty() && ++failures > 10) return;
+      }
+  const std::vector<size_t> edge_ns = {1, nr + 1, 3 * nr, 7 * nr + 5};
+  for (block_position position :
+       {block_position::only, block_position::first, block_position::last, block_position::middle})
+    for (residual_mode residual : {residual_mode::none, residual_mode::separate, residual_mode::in_place})
+      for (bool clamp : {false, true})
+        for (size_t m = 1; m <= few_rows; ++m)
+          for (size_t n : edge_ns)
+            for (size_t kc : {size_t{7}, size_t{130}}) {
+              kernel_case c{m, n, kc, position, residual, clamp};
+              const std::string error = few_rows_case(kernel(), c, seed++);
+              EXPECT_EQ(error, "");
+              if (!error.empty() && ++failures > 10) return;
+            }
+  for (size_t m = 1; m <= few_rows; ++m) {
+    kernel_case c{m, 7 * nr + 3, 130, block_position::last, residual_mode::none, true, true};
+    EXPECT_EQ(few_rows_case(kernel(), c, 77), "");
   }
 }
 
