@@ -129,9 +129,9 @@ run_plan plan_run(const tile_limits& limits, size_t pixels, size_t groups, size_
     // Pixels the few-rows kernel takes in one call (a fully-connected layer): only the
     // channels split, one tile per thread. The kernel walks a tile's panels together,
     // and a task's sums are chains of kc multiply-adds however few panels it has, so
-    // smaller tiles only add tasks that wait on the same latency.
-    const size_t wanted_channel_tiles = std::min(divide_round_up(threads, groups), panels);
-    if (channel_tiles < wanted_channel_tiles) channel_tiles = even_parts(panels, wanted_channel_tiles);
+    // more tiles than threads only add tasks that wait on the same latency (3 panels on
+    // 2 threads: 2 tiles, not 3 equal ones).
+    channel_tiles = std::max(channel_tiles, std::min(divide_round_up(threads, groups), panels));
   } else if (threads > 1) {
     // Enough tasks for every thread: split the pixels first, but only down to 4
     // register rows a task: each task streams its whole weight block from L2, and a

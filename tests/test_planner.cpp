@@ -153,8 +153,7 @@ TEST(Planner, FewPixelRunsCutChannelsIntoOneTilePerThread) {
               const size_t panels = (co + t.nr - 1) / t.nr;
               EXPECT_EQ(plan.pixel_tiles, 1u);
               const size_t per_thread = std::min((threads + groups - 1) / groups, panels);
-              EXPECT_GE(plan.channel_tiles, std::max(limits.channel_tiles, per_thread));
-              EXPECT_LE(plan.channel_tiles, std::max(limits.channel_tiles, std::min(2 * per_thread, panels)));
+              EXPECT_EQ(plan.channel_tiles, std::max(limits.channel_tiles, per_thread));
               std::vector<unsigned char> covered(groups * pixels * co, 0);
               size_t fewest_panels = SIZE_MAX, most_panels = 0;
               for (size_t i = 0; i < task_count(plan, groups); ++i) {
@@ -177,6 +176,9 @@ TEST(Planner, FewPixelRunsCutChannelsIntoOneTilePerThread) {
   const channel_plan channels = plan_channels(576, 144, t.mr, t.nr, l2_of_1_mib);
   EXPECT_EQ(plan_run(1, 1, 144, channels, t.mr, t.nr, 2, l2_of_1_mib, few_rows).channel_tiles, 2u);
   EXPECT_EQ(plan_run(1, 1, 144, channels, t.mr, t.nr, 2, l2_of_1_mib).channel_tiles, 5u);
+  // 3 panels on 2 threads: 2 tiles (2 and 1 panels), each one chain of kc long.
+  const channel_plan three_panels = plan_channels(1152, 96, t.mr, t.nr, l2_of_1_mib);
+  EXPECT_EQ(plan_run(1, 1, 96, three_panels, t.mr, t.nr, 2, l2_of_1_mib, few_rows).channel_tiles, 2u);
 }
 
 TEST(Planner, MissingCachesFallBackToDefaults) {
