@@ -1,6 +1,7 @@
 // The AVX-512F variant. Compiled with -mavx512f only (plus AVX2/FMA, implied).
 #include "simd_ops_avx512.h"
 #include "gemm_few_rows_microkernel.h"
+#include "gemm_pairs_avx512.h"
 
 namespace pw {
 namespace {
@@ -28,10 +29,20 @@ void gemm_few_rows_avx512(const gemm_tile& t) {
   gemm_few_rows<avx512_arch, kAvx512MR, kAvx512NV, kAvx512FewRows>(t);
 }
 
+// Layers of 17..24 output channels: 10 pixels x 24 channels, channels 16..23 of two
+// pixels sharing a vector (kernels/gemm_pairs_avx512.h), 3 FMAs per pixel pair and
+// channel where the 10x32 tile spends 4. At 9..16 channels any tile fills one vector
+// per pixel, and taller ones than 10 rows measured no faster (docs/tuning.md, "Narrow
+// outputs").
+constexpr size_t kAvx512NarrowFrom = 17;
+const microkernel avx512_pairs_microkernel = {kAvx512MR, kPairsNR, &gemm_pairs<kAvx512MR>, &f32_panel_layout,
+                                              element_type::f32, &this_unit_conversions, false};
+
 }  // namespace
 
 const microkernel avx512_microkernel = {
     kAvx512MR, kAvx512NR, &gemm<avx512_arch, kAvx512MR, kAvx512NV>, &f32_panel_layout, element_type::f32,
-    &this_unit_conversions, false, 0, kAvx512FewRows, &gemm_few_rows_avx512};
+    &this_unit_conversions, false, 0, kAvx512FewRows, &gemm_few_rows_avx512, &avx512_pairs_microkernel,
+    kAvx512NarrowFrom};
 
 }  // namespace pw

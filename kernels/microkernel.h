@@ -127,6 +127,11 @@ struct microkernel {
   // sums to cover the multiply-add latency (kernels/gemm_few_rows_microkernel.h).
   size_t few_rows = 0;
   gemm_kernel_fn gemm_few_rows = nullptr;
+  // A second register tile for layers of few output channels, or nullptr: a conv of
+  // narrow_from..narrow->nr output channels per group runs it instead, with its own
+  // mr, nr and packing (src/conv.h, kernel_for), and the same results bit for bit.
+  const microkernel* narrow = nullptr;
+  size_t narrow_from = 0;
 };
 
 // One constant-initialised object per variant built, `<name>_microkernel` in

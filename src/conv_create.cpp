@@ -92,7 +92,7 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
 
   const isa_choice choice = choose_variant(enum_value(desc->isa), process_isa_override(), host_cpu_features(), desc->math);
   if (choice.status != PW_OK) return fail(choice.status, "%s", choice.reason);
-  const microkernel& kernel = *choice.chosen->kernel;
+  const microkernel& kernel = kernel_for(*choice.chosen->kernel, *desc);
   const weight_layout& layout = *kernel.layout;
 
   const bool bf16_math = desc->math == PW_MATH_BF16;
@@ -125,6 +125,7 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   c->output_type = desc->output_type;
   c->math = desc->math;
   c->variant = choice.chosen;
+  c->kernel = &kernel;
   c->channels = channels;
   c->tiles = plan_tile_limits(desc->out_channels, channels, kernel.mr, kernel.nr, host_cache_sizes(), kernel.few_rows);
   c->packing = packing;
@@ -150,8 +151,8 @@ pw_status pw_conv_get_info(const pw_conv* conv, pw_conv_info* info) {
   if (conv == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "conv is NULL");
   if (info == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "info is NULL");
   info->isa = conv->variant->isa;
-  info->mr = conv->variant->kernel->mr;
-  info->nr = conv->variant->kernel->nr;
+  info->mr = conv->kernel->mr;
+  info->nr = conv->kernel->nr;
   info->kc = conv->channels.kc;
   info->nc = conv->channels.nc;
   info->packed_weight_bytes = conv->packed_bytes;

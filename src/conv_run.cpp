@@ -300,7 +300,7 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
                 shared.b_pixel, shared.b_channel);
   }
 
-  const microkernel& kernel = *conv->variant->kernel;
+  const microkernel& kernel = *conv->kernel;
   const size_t threads = pw_threadpool_threads(threadpool);
   run_context ctx;
   ctx.conv = conv;

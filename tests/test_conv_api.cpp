@@ -124,6 +124,67 @@ TEST_P(ConvApi, FewPixelsEqualTheSamePixelsOfALargeRun) {
   }
 }
 
+// A layer of few output channels (which a variant may run on a narrow register tile
+// with its own packing) gives the same bits as the same channels of a wider layer (the
+// variant's full tile), with a residual, a clamp, a pixel tail, input channels in
+// several blocks, and on two threads.
+TEST_P(ConvApi, NarrowOutputsEqualTheSameChannelsOfAWiderLayer) {
+  const size_t extra = 40, pixels = 23;
+  pw_threadpool* pool = pw_threadpool_create(2);
+  ASSERT_NE(pool, nullptr);
+  for (size_t ci : {size_t{96}, size_t{1500}})
+    for (size_t co = 1; co <= 25; ++co) {
+      SCOPED_TRACE("in_channels " + std::to_string(ci) + " out_channels " + std::to_string(co));
+      const size_t wide = co + extra;
+      const std::vector<float> image = random_floats(pixels * ci, 25);
+      const std::vector<float> wide_weights = random_floats(ci * wide, 26);  // IO: [i][o]
+      const std::vector<float> wide_bias = random_floats(wide, 27);
+      const std::vector<float> wide_residual = random_floats(pixels * wide, 28);
+      std::vector<float> weights(ci * co), residual(pixels * co);
+      for (size_t i = 0; i < ci; ++i)
+        for (size_t o = 0; o < co; ++o) weights[i * co + o] = wide_weights[i * wide + o];
+      for (size_t p = 0; p < pixels; ++p)
+        for (size_t o = 0; o < co; ++o) residual[p * co + o] = wide_residual[p * wide + o];
+      pw_conv_desc desc;
+      pw_conv_desc_init(&desc, ci, co);
+      desc.output_min = -0.5f;
+      desc.output_max = 0.5f;
+      pw_conv* narrow = create_conv(isa(), desc, weights.data(), wide_bias.data());
+      desc.out_channels = wide;
+      pw_conv* full = create_conv(isa(), desc, wide_weights.data(), wide_bias.data());
+      ASSERT_NE(narrow, nullptr);
+      ASSERT_NE(full, nullptr);
+      std::vector<float> expected(pixels * wide), single(pixels * co), threaded(pixels * co);
+      ASSERT_EQ(pw_conv_run(full, 1, 1, pixels, image.data(), 0, expected.data(), 0, wide_residual.data(), 0, nullptr),
+                PW_OK);
+      ASSERT_EQ(pw_conv_run(narrow, 1, 1, pixels, image.data(), 0, single.data(), 0, residual.data(), 0, nullptr),
+                PW_OK);
+      ASSERT_EQ(pw_conv_run(narrow, 1, 1, pixels, image.data(), 0, threaded.data(), 0, residual.data(), 0, pool),
+                PW_OK);
+      for (size_t p = 0; p < pixels; ++p) {
+        EXPECT_EQ(std::memcmp(single.data() + p * co, expected.data() + p * wide, co * sizeof(float)), 0)
+            << "pixel " << p;
+        EXPECT_EQ(std::memcmp(threaded.data() + p * co, expected.data() + p * wide, co * sizeof(float)), 0)
+            << "pixel " << p << " on two threads";
+      }
+      pw_conv_destroy(narrow);
+      pw_conv_destroy(full);
+    }
+  pw_threadpool_destroy(pool);
+  for (size_t co : {size_t{17}, size_t{20}, size_t{24}}) {
+    conv_shape s;
+    s.in_channels = 144;
+    s.out_channels = co;
+    s.height = 5;
+    s.width = 7;
+    s.output_min = 0.0f;
+    EXPECT_EQ(check_conv(isa(), s, true, true, 29), "") << co << " outputs";
+    s.layout = PW_WEIGHTS_OI;
+    s.output_stride = co + 3;
+    EXPECT_EQ(check_conv(isa(), s, true, false, 30), "") << co << " outputs, OI weights, output slice";
+  }
+}
+
 TEST_P(ConvApi, Groups) {
   for (size_t groups : {2, 3, 8}) {
     conv_shape s;
