@@ -64,8 +64,18 @@ const std::vector<layer>& all_layers() {
     // Weights beyond L3 (64 MiB): read from memory once per run, at the kernel's
     // speed only if the stream overlaps the FMAs.
     add("wide", 7, 4096, 4096);
-    // A fully-connected layer as a 1x1 convolution of a 1x1 image.
+    // Fully-connected layers as 1x1 convolutions of a 1x1 image: ResNet-50's classifier,
+    // whose weights come from memory, and squeeze-excite layers (EfficientNet-B0's
+    // 1152->48->1152, MobileNet v3's 576->144), whose few outputs leave a single pixel
+    // short of independent sums.
     add("fc", 1, 2048, 1000);
+    add("fc", 1, 1152, 48);
+    add("fc", 1, 48, 1152);
+    add("fc", 1, 576, 144);
+    // Few output channels on many input channels (EfficientNet's and MnasNet's
+    // projections): one panel of 16 outputs per pixel.
+    add("narrow", 28, 192, 16);
+    add("narrow", 14, 480, 16);
     // The worked example of the README (3x3 image, 2 -> 1).
     add("worked_example", 3, 2, 1);
     return list;

@@ -8,7 +8,8 @@
 namespace pw_bench {
 
 struct layer {
-  std::string suite;  // "resnet50", "mobilenet_v1", "mobilenet_v2", "fc", "worked_example"
+  std::string suite;  // "resnet50", "mobilenet_v1", "mobilenet_v2", "wide", "fc", "narrow",
+                      // "worked_example"
   size_t height, width, in_channels, out_channels, stride;
 
   size_t out_height() const { return (height - 1) / stride + 1; }

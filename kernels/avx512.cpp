@@ -1,5 +1,7 @@
 // The AVX-512F variant. Compiled with -mavx512f only (plus AVX2/FMA, implied).
 #include "simd_ops_avx512.h"
+#include "gemm_few_rows_microkernel.h"
+#include "gemm_pairs_avx512.h"
 
 namespace pw {
 namespace {
@@ -13,11 +15,34 @@ namespace {
 constexpr size_t kAvx512MR = 10;
 constexpr size_t kAvx512NR = 32;
 using avx512_arch = xsimd::avx512f;
+constexpr size_t kAvx512NV = kAvx512NR / simd_batch<avx512_arch>::size;
+
+// Up to 4 pixels (8 sums per panel) the few-rows kernel measured faster; at 5 the
+// full kernel's 10 sums per panel were as fast (docs/tuning.md, "Few pixels").
+constexpr size_t kAvx512FewRows = 4;
+
+void gemm_few_rows_avx512(const gemm_tile& t) {
+  // One pixel, short panels, weights beyond L1: the full kernel's panels, each a short
+  // chain, overlap in the out-of-order window and read the weights as one stream,
+  // which L2 fed faster than interleaved panels (docs/tuning.md, "Few pixels").
+  if (t.mr == 1 && t.kc < 128 && t.kc * t.nc > 16384) return gemm<avx512_arch, kAvx512MR, kAvx512NV>(t);
+  gemm_few_rows<avx512_arch, kAvx512MR, kAvx512NV, kAvx512FewRows>(t);
+}
+
+// Layers of 17..24 output channels: 10 pixels x 24 channels, channels 16..23 of two
+// pixels sharing a vector (kernels/gemm_pairs_avx512.h), 3 FMAs per pixel pair and
+// channel where the 10x32 tile spends 4. At 9..16 channels any tile fills one vector
+// per pixel, and taller ones than 10 rows measured no faster (docs/tuning.md, "Narrow
+// outputs").
+constexpr size_t kAvx512NarrowFrom = 17;
+const microkernel avx512_pairs_microkernel = {kAvx512MR, kPairsNR, &gemm_pairs<kAvx512MR>, &f32_panel_layout,
+                                              element_type::f32, &this_unit_conversions, false};
 
 }  // namespace
 
 const microkernel avx512_microkernel = {
-    kAvx512MR, kAvx512NR, &gemm<avx512_arch, kAvx512MR, kAvx512NR / simd_batch<avx512_arch>::size>,
-    &f32_panel_layout, element_type::f32, &this_unit_conversions, false};
+    kAvx512MR, kAvx512NR, &gemm<avx512_arch, kAvx512MR, kAvx512NV>, &f32_panel_layout, element_type::f32,
+    &this_unit_conversions, false, 0, kAvx512FewRows, &gemm_few_rows_avx512, &avx512_pairs_microkernel,
+    kAvx512NarrowFrom};
 
 }  // namespace pw

@@ -125,6 +125,17 @@ struct microkernel {
   // copy; the planner fits them in 40% of L1. 0: the kernel reads its mr rows in
   // place, and the planner lets them fill L1 (see plan_channels).
   size_t l1_bytes_per_input_channel = 0;
+  // For tiles of at most few_rows pixels (a single pixel, a run's last register
+  // group), or 0 and nullptr: a kernel with gemm's contract and results that walks
+  // several panels at once, since a few pixels on one panel leave too few independent
+  // sums to cover the multiply-add latency (kernels/gemm_few_rows_microkernel.h).
+  size_t few_rows = 0;
+  gemm_kernel_fn gemm_few_rows = nullptr;
+  // A second register tile for layers of few output channels, or nullptr: a conv of
+  // narrow_from..narrow->nr output channels per group runs it instead, with its own
+  // mr, nr and packing (src/conv.h, kernel_for), and the same results bit for bit.
+  const microkernel* narrow = nullptr;
+  size_t narrow_from = 0;
 };
 
 // One constant-initialised object per variant built, `<name>_microkernel` in

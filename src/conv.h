@@ -16,6 +16,7 @@ struct pw_conv {
   pw_datatype input_type, output_type;
   pw_math math;
   const pw::variant* variant;
+  const pw::microkernel* kernel;   // the register tile it runs: the variant's, or its narrow one (kernel_for)
   pw::channel_plan channels;
   pw::tile_limits tiles;           // the run plan's conv-only part
   pw::packing_shape packing;       // what the variant's weight_layout packed
@@ -23,8 +24,7 @@ struct pw_conv {
   // The layout's block_offset and panel_stride of the first block (input channel 0),
   // asked once at create: a run of one block then makes no call to find its weights.
   size_t first_block_offset, first_block_panel_stride;
-  // What every run reads of the variant and the element types, worked out at create.
-  const pw::microkernel* kernel;             // variant->kernel
+  // What every run reads of the kernel and the element types, worked out at create.
   pw::gathered_conversion_fn convert_rows;   // nullptr: the kernel reads the input rows in place
   size_t input_element_bytes, output_element_bytes, kernel_element_bytes;
   size_t packed_bytes;             // what the layout wrote: groups * its group_bytes
@@ -43,6 +43,14 @@ constexpr size_t kMaxConvertedRowElements = 512;
 // The most fp32 outputs one register group keeps for a bf16 output tensor (its
 // partial sums stay fp32 until the last block): mr x nc is planned no larger.
 constexpr size_t kMaxBf16OutputTileFloats = 8192;
+
+// The register tile a conv of desc runs on a variant's kernel: its narrow tile for the
+// output channel counts that tile was measured faster for, else the kernel itself.
+inline const microkernel& kernel_for(const microkernel& kernel, const pw_conv_desc& d) {
+  const bool narrow = kernel.narrow != nullptr && d.out_channels >= kernel.narrow_from &&
+                      d.out_channels <= kernel.narrow->nr;
+  return narrow ? *kernel.narrow : kernel;
+}
 
 // Whether the tile loop must convert the input rows for this kernel: they are not
 // already what the kernel reads (bf16 tensors for an fp32 kernel, fp32 tensors for a

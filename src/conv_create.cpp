@@ -92,7 +92,7 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
 
   const isa_choice choice = choose_variant(enum_value(desc->isa), process_isa_override(), host_cpu_features(), desc->math);
   if (choice.status != PW_OK) return fail(choice.status, "%s", choice.reason);
-  const microkernel& kernel = *choice.chosen->kernel;
+  const microkernel& kernel = kernel_for(*choice.chosen->kernel, *desc);
   const weight_layout& layout = *kernel.layout;
 
   const bool bf16_math = desc->math == PW_MATH_BF16;
@@ -125,13 +125,13 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   c->output_type = desc->output_type;
   c->math = desc->math;
   c->variant = choice.chosen;
+  c->kernel = &kernel;
   c->channels = channels;
-  c->tiles = plan_tile_limits(desc->out_channels, channels, kernel.mr, kernel.nr, host_cache_sizes());
+  c->tiles = plan_tile_limits(desc->out_channels, channels, kernel.mr, kernel.nr, host_cache_sizes(), kernel.few_rows);
   c->packing = packing;
   c->packed_group_stride = group_stride;
   c->first_block_offset = layout.block_offset(packing, 0);
   c->first_block_panel_stride = layout.panel_stride(packing, 0);
-  c->kernel = &kernel;
   c->convert_rows = row_conversion_for(kernel, *desc);
   c->input_element_bytes = element_bytes(desc->input_type);
   c->output_element_bytes = element_bytes(desc->output_type);
@@ -158,8 +158,8 @@ pw_status pw_conv_get_info(const pw_conv* conv, pw_conv_info* info) {
   if (conv == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "conv is NULL");
   if (info == nullptr) return fail(PW_ERROR_INVALID_ARGUMENT, "info is NULL");
   info->isa = conv->variant->isa;
-  info->mr = conv->variant->kernel->mr;
-  info->nr = conv->variant->kernel->nr;
+  info->mr = conv->kernel->mr;
+  info->nr = conv->kernel->nr;
   info->kc = conv->channels.kc;
   info->nc = conv->channels.nc;
   info->packed_weight_bytes = conv->packed_bytes;

@@ -178,7 +178,9 @@ void run_tile(void* opaque, size_t index) {
           tile.bf16_output = bf16_output + m0 * tile.bf16_output_stride;
           tile.bf16_residual = bf16_residual != nullptr ? bf16_residual + m0 * tile.bf16_residual_stride : nullptr;
         }
-        kernel.gemm(tile);
+        // A few pixels walk several panels at once (kernels/gemm_few_rows_microkernel.h),
+        // with the same sums in the same order: the split still never shows.
+        (tile.mr <= kernel.few_rows ? kernel.gemm_few_rows : kernel.gemm)(tile);
       }
     }
   };
@@ -202,7 +204,7 @@ void run_tile(void* opaque, size_t index) {
       tile.residual_stride = ctx.residual_stride;
       tile.first_block = true;
       tile.last_block = true;
-      kernel.gemm(tile);
+      (m_count <= kernel.few_rows ? kernel.gemm_few_rows : kernel.gemm)(tile);
       return;
     }
     run_blocks(0, m_count, output, ctx.output_stride, residual, ctx.residual_stride);

@@ -97,11 +97,12 @@ task_tile tile_of_split_task(const run_plan& plan, size_t index, size_t pixels, 
 }
 
 tile_limits plan_tile_limits(size_t out_channels, const channel_plan& channels, size_t mr, size_t nr,
-                             const cache_sizes& caches) {
+                             const cache_sizes& caches, size_t few_rows) {
   const cache_sizes c = with_default_caches(caches);
   tile_limits limits;
   limits.mr = mr;
   limits.nr = nr;
+  limits.few_rows = few_rows;
   limits.panels = divide_round_up(out_channels, nr);
   // A task's output channels: one block of packed weights (nc), which stays in L2.
   limits.channel_tiles = divide_round_up(limits.panels, std::max<size_t>(channels.nc / nr, 1));
@@ -114,8 +115,8 @@ tile_limits plan_tile_limits(size_t out_channels, const channel_plan& channels, 
 }
 
 run_plan plan_run(size_t pixels, size_t groups, size_t out_channels, const channel_plan& channels, size_t mr,
-                  size_t nr, size_t threads, const cache_sizes& caches) {
-  return plan_run(plan_tile_limits(out_channels, channels, mr, nr, caches), pixels, groups, threads);
+                  size_t nr, size_t threads, const cache_sizes& caches, size_t few_rows) {
+  return plan_run(plan_tile_limits(out_channels, channels, mr, nr, caches, few_rows), pixels, groups, threads);
 }
 
 run_plan plan_run(const tile_limits& limits, size_t pixels, size_t groups, size_t threads) {
@@ -123,7 +124,14 @@ run_plan plan_run(const tile_limits& limits, size_t pixels, size_t groups, size_
   const size_t rows = divide_round_up(pixels, mr);  // register rows of pixels
   size_t channel_tiles = limits.channel_tiles;
   size_t pixel_tiles = divide_round_up(rows, limits.rows_in_l2);
-  if (threads > 1) {
+  if (threads > 1 && pixels <= limits.few_rows) {
+    // Pixels the few-rows kernel takes in one call (a fully-connected layer): only the
+    // channels split, one tile per thread. The kernel walks a tile's panels together,
+    // and a task's sums are chains of kc multiply-adds however few panels it has, so
+    // more tiles than threads only add tasks that wait on the same latency (3 panels on
+    // 2 threads: 2 tiles, not 3 equal ones).
+    channel_tiles = std::max(channel_tiles, std::min(divide_round_up(threads, groups), panels));
+  } else if (threads > 1) {
     // Enough tasks for every thread: split the pixels first, but only down to 4
     // register rows a task: each task streams its whole weight block from L2, and a
     // 10-pixel task of a 1024->256 layer reads 1 MiB of weights for 5 MFLOP, which L2

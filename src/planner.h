@@ -54,8 +54,9 @@ inline task_tile tile_of_task(const run_plan& plan, size_t index, size_t pixels,
   return tile_of_split_task(plan, index, pixels, out_channels);
 }
 
+// few_rows: microkernel::few_rows (0: the kernel has no few-rows kernel).
 run_plan plan_run(size_t pixels, size_t groups, size_t out_channels, const channel_plan& channels, size_t mr,
-                  size_t nr, size_t threads, const cache_sizes& caches);
+                  size_t nr, size_t threads, const cache_sizes& caches, size_t few_rows = 0);
 
 // The part of the run plan that depends only on the conv (its channels, tiles and the
 // caches): computed once at create, so a small run plans in a few instructions.
@@ -64,9 +65,10 @@ struct tile_limits {
   size_t panels;         // register panels of output channels
   size_t channel_tiles;  // tiles over the output channels before threads ask for more
   size_t rows_in_l2;     // register rows of pixels a tile's outputs may hold
+  size_t few_rows;       // runs of at most this many pixels go to the few-rows kernel
 };
 tile_limits plan_tile_limits(size_t out_channels, const channel_plan& channels, size_t mr, size_t nr,
-                             const cache_sizes& caches);
+                             const cache_sizes& caches, size_t few_rows = 0);
 // The same plan as above from the precomputed limits.
 run_plan plan_run(const tile_limits& limits, size_t pixels, size_t groups, size_t threads);
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "conv_harness.h"
@@ -77,6 +78,111 @@ TEST_P(ConvApi, FullyConnectedEqualsPerPixelRunOfImage) {
   s.in_channels = 2048;
   s.out_channels = 1000;
   EXPECT_EQ(check_conv(isa(), s, true, false, 8), "") << "FC 2048->1000";
+}
+
+// A run of 1..5 pixels (the few-rows kernel walks several panels at once) gives the
+// same bits as those pixels in a run of many (the full kernel's register groups), over
+// several panel groups and a partial panel, input channels in one block and in several,
+// with a residual and a clamp; and each such small run matches the reference.
+TEST_P(ConvApi, FewPixelsEqualTheSamePixelsOfALargeRun) {
+  pw_conv_desc probe;
+  pw_conv_desc_init(&probe, 8, 8);
+  pw_conv* probe_conv = create_conv(isa(), probe, std::vector<float>(64).data(), nullptr);
+  ASSERT_NE(probe_conv, nullptr);
+  pw_conv_info info;
+  ASSERT_EQ(pw_conv_get_info(probe_conv, &info), PW_OK);
+  pw_conv_destroy(probe_conv);
+  const size_t co = 13 * info.nr + 5, pixels = 23;
+  for (size_t ci : {size_t{300}, size_t{2100}}) {
+    SCOPED_TRACE("in_channels " + std::to_string(ci));
+    const std::vector<float> image = random_floats(pixels * ci, 15);
+    const std::vector<float> weights = random_floats(ci * co, 16);
+    const std::vector<float> bias = random_floats(co, 17);
+    const std::vector<float> residual = random_floats(pixels * co, 18);
+    pw_conv_desc desc;
+    pw_conv_desc_init(&desc, ci, co);
+    desc.output_min = -0.5f;
+    desc.output_max = 0.5f;
+    pw_conv* conv = create_conv(isa(), desc, weights.data(), bias.data());
+    ASSERT_NE(conv, nullptr);
+    std::vector<float> map(pixels * co);
+    ASSERT_EQ(pw_conv_run(conv, 1, 1, pixels, image.data(), 0, map.data(), 0, residual.data(), 0, nullptr), PW_OK);
+    for (size_t count = 1; count <= 5; ++count) {
+      std::vector<float> few(count * co);
+      ASSERT_EQ(pw_conv_run(conv, 1, 1, count, image.data(), 0, few.data(), 0, residual.data(), 0, nullptr), PW_OK);
+      EXPECT_EQ(std::memcmp(few.data(), map.data(), few.size() * sizeof(float)), 0) << count << " pixels";
+    }
+    pw_conv_destroy(conv);
+  }
+  for (size_t count = 1; count <= 5; ++count) {
+    conv_shape s;
+    s.in_channels = 1152;
+    s.out_channels = 7 * info.nr + 3;
+    s.width = count;
+    s.output_min = 0.0f;
+    EXPECT_EQ(check_conv(isa(), s, true, true, 19), "") << count << " pixels";
+  }
+}
+
+// A layer of few output channels (which a variant may run on a narrow register tile
+// with its own packing) gives the same bits as the same channels of a wider layer (the
+// variant's full tile), with a residual, a clamp, a pixel tail, input channels in
+// several blocks, and on two threads.
+TEST_P(ConvApi, NarrowOutputsEqualTheSameChannelsOfAWiderLayer) {
+  const size_t extra = 40, pixels = 23;
+  pw_threadpool* pool = pw_threadpool_create(2);
+  ASSERT_NE(pool, nullptr);
+  for (size_t ci : {size_t{96}, size_t{1500}})
+    for (size_t co = 1; co <= 25; ++co) {
+      SCOPED_TRACE("in_channels " + std::to_string(ci) + " out_channels " + std::to_string(co));
+      const size_t wide = co + extra;
+      const std::vector<float> image = random_floats(pixels * ci, 25);
+      const std::vector<float> wide_weights = random_floats(ci * wide, 26);  // IO: [i][o]
+      const std::vector<float> wide_bias = random_floats(wide, 27);
+      const std::vector<float> wide_residual = random_floats(pixels * wide, 28);
+      std::vector<float> weights(ci * co), residual(pixels * co);
+      for (size_t i = 0; i < ci; ++i)
+        for (size_t o = 0; o < co; ++o) weights[i * co + o] = wide_weights[i * wide + o];
+      for (size_t p = 0; p < pixels; ++p)
+        for (size_t o = 0; o < co; ++o) residual[p * co + o] = wide_residual[p * wide + o];
+      pw_conv_desc desc;
+      pw_conv_desc_init(&desc, ci, co);
+      desc.output_min = -0.5f;
+      desc.output_max = 0.5f;
+      pw_conv* narrow = create_conv(isa(), desc, weights.data(), wide_bias.data());
+      desc.out_channels = wide;
+      pw_conv* full = create_conv(isa(), desc, wide_weights.data(), wide_bias.data());
+      ASSERT_NE(narrow, nullptr);
+      ASSERT_NE(full, nullptr);
+      std::vector<float> expected(pixels * wide), single(pixels * co), threaded(pixels * co);
+      ASSERT_EQ(pw_conv_run(full, 1, 1, pixels, image.data(), 0, expected.data(), 0, wide_residual.data(), 0, nullptr),
+                PW_OK);
+      ASSERT_EQ(pw_conv_run(narrow, 1, 1, pixels, image.data(), 0, single.data(), 0, residual.data(), 0, nullptr),
+                PW_OK);
+      ASSERT_EQ(pw_conv_run(narrow, 1, 1, pixels, image.data(), 0, threaded.data(), 0, residual.data(), 0, pool),
+                PW_OK);
+      for (size_t p = 0; p < pixels; ++p) {
+        EXPECT_EQ(std::memcmp(single.data() + p * co, expected.data() + p * wide, co * sizeof(float)), 0)
+            << "pixel " << p;
+        EXPECT_EQ(std::memcmp(threaded.data() + p * co, expected.data() + p * wide, co * sizeof(float)), 0)
+            << "pixel " << p << " on two threads";
+      }
+      pw_conv_destroy(narrow);
+      pw_conv_destroy(full);
+    }
+  pw_threadpool_destroy(pool);
+  for (size_t co : {size_t{17}, size_t{20}, size_t{24}}) {
+    conv_shape s;
+    s.in_channels = 144;
+    s.out_channels = co;
+    s.height = 5;
+    s.width = 7;
+    s.output_min = 0.0f;
+    EXPECT_EQ(check_conv(isa(), s, true, true, 29), "") << co << " outputs";
+    s.layout = PW_WEIGHTS_OI;
+    s.output_stride = co + 3;
+    EXPECT_EQ(check_conv(isa(), s, true, false, 30), "") << co << " outputs, OI weights, output slice";
+  }
 }
 
 TEST_P(ConvApi, Groups) {

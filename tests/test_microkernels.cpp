@@ -1,5 +1,6 @@
 // Every microkernel called directly on packed panels (the bf16 kernels on bf16 rows and
-// their channel-pair layout): every row count 1..MR, every column count 1..2*NR+1,
+// their channel-pair layout), and each few-rows and narrow-output kernel against the
+// variant's full one bit for bit: every row count 1..MR, every column count 1..2*NR+1,
 // input-channel blocks of 1, 2, 3, 7, 16, 17, 64 and 257 (odd ones end on a lone
 // channel), each position of the block (first, last, both, neither: partial sums) at
 // odd and even input offsets, residual off / separate / in place, clamp on and off,
@@ -14,6 +15,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -77,8 +79,10 @@ struct kernel_case {
   }
 };
 
-// Runs one tile through the kernel and returns "" or what went wrong.
-std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c, uint32_t seed) {
+// Runs one tile through `gemm` (the kernel's full one when nullptr) and returns "" or
+// what went wrong; `tile_values`, when given, receives the m x n outputs.
+std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c, uint32_t seed,
+                            pw::gemm_kernel_fn gemm = nullptr, std::vector<float>* tile_values = nullptr) {
   const bool first = c.position == block_position::only || c.position == block_position::first;
   const bool last = c.position == block_position::only || c.position == block_position::last;
   // The packing's blocks are kc channels each (the last one possibly shorter); the
@@ -166,7 +170,12 @@ std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c,
   t.output_min = lo;
   t.output_max = hi;
   t.stream_weights = c.stream_weights;
-  kernel.gemm(t);
+  (gemm != nullptr ? gemm : kernel.gemm)(t);
+  if (tile_values != nullptr) {
+    tile_values->clear();
+    for (size_t m = 0; m < c.m; ++m)
+      for (size_t o = 0; o < c.n; ++o) tile_values->push_back(tile[m * out_stride + o]);
+  }
 
   std::ostringstream errors;
   size_t misses = 0;
@@ -296,6 +305,145 @@ TEST_P(Microkernel, NaNPropagatesThroughTheClamp) {
     EXPECT_EQ(run_kernel_case(kernel(), c, 77), "");
     c.m = 1;
     EXPECT_EQ(run_kernel_case(kernel(), c, 78), "");
+  }
+}
+
+// The few-rows kernel (several panels at once for 1..few_rows pixels) against the
+// reference, the sentinels and the guard pages, and bit for bit against the full
+// kernel on the same tile: every row count it takes, every column count over two
+// panels and around every multiple of a panel up to 13 (two groups of the most panels
+// it walks at once and every remainder), channel blocks short and long (one pixel
+// takes the full kernel's path below 128 channels on AVX-512), every block position,
+// residual and clamp.
+// Runs the case through `gemm` of `kernel` (checked as run_kernel_case checks) and
+// through the full kernel of `full`, each on its own packing of the same weights, and
+// returns "" when both pass and their outputs are the same bit for bit.
+std::string same_bits_case(const pw::microkernel& kernel, pw::gemm_kernel_fn gemm, const pw::microkernel& full,
+                           const kernel_case& c, uint32_t seed) {
+  std::vector<float> tested, reference;
+  std::string error = run_kernel_case(kernel, c, seed, gemm, &tested);
+  if (!error.empty()) return "tested kernel: " + error;
+  error = run_kernel_case(full, c, seed, full.gemm, &reference);
+  if (!error.empty()) return "full kernel: " + error;
+  for (size_t i = 0; i < tested.size(); ++i)
+    if (std::memcmp(&tested[i], &reference[i], sizeof(float)) != 0) {
+      std::ostringstream s;
+      s.precision(9);
+      s << c.describe() << ": output " << i << " is " << tested[i] << ", the full kernel's " << reference[i];
+      return s.str();
+    }
+  return "";
+}
+
+std::string few_rows_case(const pw::microkernel& kernel, const kernel_case& c, uint32_t seed) {
+  return same_bits_case(kernel, kernel.gemm_few_rows, kernel, c, seed);
+}
+
+TEST_P(Microkernel, FewRowsKernelMatchesReferenceAndFullKernelBitForBit) {
+  // Without one (few_rows 0), the tile loop calls the full kernel for every tile.
+  if (kernel().gemm_few_rows == nullptr) {
+    EXPECT_EQ(kernel().few_rows, 0u) << "few_rows without a few-rows kernel";
+    return;
+  }
+  const size_t few_rows = kernel().few_rows, nr = kernel().nr;
+  ASSERT_GE(few_rows, 1u);
+  ASSERT_LT(few_rows, kernel().mr);
+  std::vector<size_t> ns;
+  for (size_t n = 1; n <= 2 * nr + 1; n += quick_mode() ? 5 : 1) ns.push_back(n);
+  for (size_t panels = 3; panels <= 13; panels += quick_mode() ? 5 : 1)
+    for (size_t n : {panels * nr - 1, panels * nr, panels * nr + 1}) ns.push_back(n);
+  const std::vector<size_t> ks =
+      quick_mode() ? std::vector<size_t>{1, 17, 130} : std::vector<size_t>{1, 2, 7, 17, 64, 130, 257};
+  uint32_t seed = 5000;
+  size_t failures = 0;
+  for (size_t kc : ks)
+    for (size_t m = 1; m <= few_rows; ++m)
+      for (size_t n : ns) {
+        kernel_case c{m, n, kc};
+        c.clamp = (m + n) % 2 == 0;
+        const std::string error = few_rows_case(kernel(), c, seed++);
+        EXPECT_EQ(error, "");
+        if (!error.empty() && ++failures > 10) return;
+      }
+  const std::vector<size_t> edge_ns = {1, nr + 1, 3 * nr, 7 * nr + 5};
+  for (block_position position :
+       {block_position::only, block_position::first, block_position::last, block_position::middle})
+    for (residual_mode residual : {residual_mode::none, residual_mode::separate, residual_mode::in_place})
+      for (bool clamp : {false, true})
+        for (size_t m = 1; m <= few_rows; ++m)
+          for (size_t n : edge_ns)
+            for (size_t kc : {size_t{7}, size_t{130}}) {
+              kernel_case c{m, n, kc, position, residual, clamp};
+              const std::string error = few_rows_case(kernel(), c, seed++);
+              EXPECT_EQ(error, "");
+              if (!error.empty() && ++failures > 10) return;
+            }
+  for (size_t m = 1; m <= few_rows; ++m) {
+    kernel_case c{m, 7 * nr + 3, 130, block_position::last, residual_mode::none, true, true};
+    EXPECT_EQ(few_rows_case(kernel(), c, 77), "");
+  }
+}
+
+// The narrow-output tile (its own mr, nr and packing) against the reference, the
+// sentinels and the guard pages, and bit for bit against the variant's full kernel on
+// the same weights: every row count, every column count over two of its panels, short
+// and long blocks, every block position, residual and clamp, NaN.
+TEST_P(Microkernel, NarrowKernelMatchesReferenceAndFullKernelBitForBit) {
+  const pw::microkernel* narrow = kernel().narrow;
+  // Without one (narrow_from 0), every conv runs the full kernel.
+  if (narrow == nullptr) {
+    EXPECT_EQ(kernel().narrow_from, 0u) << "narrow_from without a narrow kernel";
+    return;
+  }
+  ASSERT_GE(kernel().narrow_from, 1u);
+  ASSERT_LE(kernel().narrow_from, narrow->nr);
+  EXPECT_EQ(narrow->narrow, nullptr);
+  const size_t mr = narrow->mr, nr = narrow->nr;
+  const std::vector<size_t> ks =
+      quick_mode() ? std::vector<size_t>{1, 17, 130} : std::vector<size_t>{1, 2, 3, 7, 16, 17, 64, 257};
+  uint32_t seed = 9000;
+  size_t failures = 0;
+  for (size_t kc : ks)
+    for (size_t m = 1; m <= mr; ++m)
+      for (size_t n = 1; n <= 2 * nr + 1; n += quick_mode() ? 3 : 1) {
+        kernel_case c{m, n, kc};
+        c.clamp = (m + n) % 2 == 0;
+        const std::string error = same_bits_case(*narrow, narrow->gemm, kernel(), c, seed++);
+        EXPECT_EQ(error, "");
+        if (!error.empty() && ++failures > 10) return;
+      }
+  const std::vector<size_t> ms = {1, 2, (mr + 1) / 2, mr - 1, mr};
+  const std::vector<size_t> ns = {1, kernel().narrow_from, nr - 1, nr, nr + 1, 2 * nr + 1};
+  for (block_position position :
+       {block_position::only, block_position::first, block_position::last, block_position::middle})
+    for (residual_mode residual : {residual_mode::none, residual_mode::separate, residual_mode::in_place})
+      for (bool clamp : {false, true})
+        for (size_t m : ms)
+          for (size_t n : ns)
+            for (size_t kc : {size_t{1}, size_t{7}, size_t{17}, size_t{257}}) {
+              kernel_case c{m, n, kc, position, residual, clamp};
+              const std::string error = same_bits_case(*narrow, narrow->gemm, kernel(), c, seed++);
+              EXPECT_EQ(error, "");
+              if (!error.empty() && ++failures > 10) return;
+            }
+  for (size_t m : ms)
+    for (block_position position : {block_position::only, block_position::last}) {
+      kernel_case c{m, nr, 17, position, residual_mode::none, true, true};
+      EXPECT_EQ(same_bits_case(*narrow, narrow->gemm, kernel(), c, 78), "");
+    }
+  // A conv takes the narrow tile for narrow_from..nr output channels, the full one otherwise.
+  for (size_t co : {kernel().narrow_from - 1, kernel().narrow_from, nr, nr + 1}) {
+    if (co == 0) continue;
+    const pw_conv_desc desc = variant_desc(GetParam(), 64, co);
+    const std::vector<float> weights(64 * co, 0.5f);
+    pw_conv* conv = nullptr;
+    ASSERT_EQ(pw_conv_create(&desc, weights.data(), nullptr, &conv), PW_OK) << pw_last_error();
+    pw_conv_info info;
+    ASSERT_EQ(pw_conv_get_info(conv, &info), PW_OK);
+    const bool takes_narrow = co >= kernel().narrow_from && co <= nr;
+    EXPECT_EQ(info.nr, takes_narrow ? nr : kernel().nr) << co << " output channels";
+    EXPECT_EQ(info.mr, takes_narrow ? mr : kernel().mr) << co << " output channels";
+    pw_conv_destroy(conv);
   }
 }
 

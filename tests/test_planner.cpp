@@ -168,6 +168,55 @@ TEST(Planner, DivideRoundUpWithAndWithoutTheDivision) {
   EXPECT_EQ(divide_round_up(SIZE_MAX - 1, SIZE_MAX), 1u);
 }
 
+// A run of at most few_rows pixels (a fully-connected layer) cuts only its channels, into
+// one tile per thread where the panels and the L2 block allow: more, smaller tiles would
+// take panels from the few-rows kernel, which walks them together. The tiles still
+// cover every output once and differ by one panel at most.
+TEST(Planner, FewPixelRunsCutChannelsIntoOneTilePerThread) {
+  const register_tile t{10, 32};
+  const size_t few_rows = 4;
+  for (const cache_sizes& caches : fake_caches())
+    for (size_t pixels = 1; pixels <= few_rows; ++pixels)
+      for (size_t ci : {48, 576, 2048})
+        for (size_t co : {16, 48, 144, 1000, 1152})
+          for (size_t groups : {1, 3})
+            for (size_t threads : {1, 2, 3, 8}) {
+              SCOPED_TRACE(testing::Message() << "pixels " << pixels << " Ci " << ci << " Co " << co << " groups "
+                                              << groups << " threads " << threads);
+              const channel_plan channels = plan_channels(ci, co, t.mr, t.nr, caches);
+              const tile_limits limits = plan_tile_limits(co, channels, t.mr, t.nr, caches, few_rows);
+              const run_plan plan = plan_run(limits, pixels, groups, threads);
+              const size_t panels = (co + t.nr - 1) / t.nr;
+              EXPECT_EQ(plan.pixel_tiles, 1u);
+              const size_t per_thread = std::min((threads + groups - 1) / groups, panels);
+              EXPECT_EQ(plan.channel_tiles, std::max(limits.channel_tiles, per_thread));
+              std::vector<unsigned char> covered(groups * pixels * co, 0);
+              size_t fewest_panels = SIZE_MAX, most_panels = 0;
+              for (size_t i = 0; i < task_count(plan, groups); ++i) {
+                const task_tile tile = tile_of_task(plan, i, pixels, co);
+                ASSERT_EQ(tile.pixel_count, pixels);
+                ASSERT_LE(tile.channel_count, plan.channel_tile);
+                const size_t tile_panels = (tile.channel_count + t.nr - 1) / t.nr;
+                fewest_panels = std::min(fewest_panels, tile_panels);
+                most_panels = std::max(most_panels, tile_panels);
+                for (size_t p = 0; p < pixels; ++p)
+                  for (size_t c = tile.channel_begin; c < tile.channel_begin + tile.channel_count; ++c)
+                    ++covered[(tile.group * pixels + p) * co + c];
+              }
+              for (unsigned char count : covered) ASSERT_EQ(count, 1);
+              EXPECT_LE(most_panels - fewest_panels, 1u);
+            }
+  // Without a few-rows kernel the split stays as before: 4 tasks per thread where the
+  // panels allow.
+  const cache_sizes l2_of_1_mib = fake_caches()[1];
+  const channel_plan channels = plan_channels(576, 144, t.mr, t.nr, l2_of_1_mib);
+  EXPECT_EQ(plan_run(1, 1, 144, channels, t.mr, t.nr, 2, l2_of_1_mib, few_rows).channel_tiles, 2u);
+  EXPECT_EQ(plan_run(1, 1, 144, channels, t.mr, t.nr, 2, l2_of_1_mib).channel_tiles, 5u);
+  // 3 panels on 2 threads: 2 tiles (2 and 1 panels), each one chain of kc long.
+  const channel_plan three_panels = plan_channels(1152, 96, t.mr, t.nr, l2_of_1_mib);
+  EXPECT_EQ(plan_run(1, 1, 96, three_panels, t.mr, t.nr, 2, l2_of_1_mib, few_rows).channel_tiles, 2u);
+}
+
 TEST(Planner, MissingCachesFallBackToDefaults) {
   const cache_sizes filled = with_default_caches(cache_sizes{});
   EXPECT_GT(filled.l1d.bytes, 0u);

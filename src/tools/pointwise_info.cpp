@@ -218,8 +218,12 @@ void print_variants() {
       std::printf("  %-12s not built\n", pw_isa_name(isa));
       continue;
     }
-    std::printf("  %-12s built, %s, register tile %zu pixels x %zu channels\n", pw_isa_name(isa),
+    std::printf("  %-12s built, %s, register tile %zu pixels x %zu channels", pw_isa_name(isa),
                 pw_isa_supported(isa) ? "runnable" : "NOT runnable here", v->kernel->mr, v->kernel->nr);
+    if (v->kernel->narrow != nullptr)
+      std::printf(" (%zu x %zu for %zu..%zu output channels)", v->kernel->narrow->mr, v->kernel->narrow->nr,
+                  v->kernel->narrow_from, v->kernel->narrow->nr);
+    std::printf("\n");
   }
   const char* override_value = pw::process_isa_override();
   const pw_isa best = pw_best_isa();
@@ -266,16 +270,16 @@ bool print_tiles(pw_isa isa, const layer_args& args, const layer_sizes& sizes, c
     pw_conv_destroy(conv);
   } else {
     const pw_isa chosen = isa == PW_ISA_AUTO ? pw::best_isa_for(pw::host_cpu_features(), args.math) : isa;
-    const pw::variant* v = pw::find_built_variant(chosen);
-    const pw::channel_plan planned = pw::plan_channels_for(*v->kernel, desc);
-    info = {chosen, v->kernel->mr, v->kernel->nr, planned.kc, planned.nc, 0};
+    const pw::microkernel& kernel = pw::kernel_for(*pw::find_built_variant(chosen)->kernel, desc);
+    const pw::channel_plan planned = pw::plan_channels_for(kernel, desc);
+    info = {chosen, kernel.mr, kernel.nr, planned.kc, planned.nc, 0};
   }
-  const pw::variant* v = pw::find_built_variant(info.isa);
+  const pw::microkernel& kernel = pw::kernel_for(*pw::find_built_variant(info.isa)->kernel, desc);
   const size_t pixels = sizes.pixels;
   const pw::channel_plan channels{info.kc, info.nc};
   const pw::run_plan run = pw::plan_run(pixels, args.groups, args.out, channels, info.mr, info.nr, threads,
-                                        pw::host_cache_sizes());
-  const pw::channel_plan planned = pw::plan_channels_for(*v->kernel, desc);
+                                        pw::host_cache_sizes(), kernel.few_rows);
+  const pw::channel_plan planned = pw::plan_channels_for(kernel, desc);
   const std::string packed =
       weights != nullptr ? "packed weights " + std::to_string(info.packed_weight_bytes / 1024) + " KiB" : "not created";
   std::printf("  %-12s mr %2zu  nr %2zu  kc %5zu  nc %5zu  pixel tile %5zu  channel tile %5zu  tiles %zu x %zu "
