@@ -126,7 +126,8 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   c->math = desc->math;
   c->variant = choice.chosen;
   c->channels = channels;
-  c->tiles = plan_tile_limits(desc->out_channels, channels, kernel.mr, kernel.nr, host_cache_sizes());
+  c->tiles = plan_tile_limits(desc->in_channels, desc->out_channels, channels, kernel.mr, kernel.nr, host_cache_sizes(),
+                              row_element_bytes(kernel));
   c->packing = packing;
   c->packed_group_stride = group_stride;
   c->packed_bytes = desc->groups * group_bytes;

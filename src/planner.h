@@ -47,8 +47,8 @@ struct task_tile {
 size_t task_count(const run_plan& plan, size_t groups);
 task_tile tile_of_task(const run_plan& plan, size_t index, size_t pixels, size_t out_channels);
 
-run_plan plan_run(size_t pixels, size_t groups, size_t out_channels, const channel_plan& channels, size_t mr,
-                  size_t nr, size_t threads, const cache_sizes& caches);
+run_plan plan_run(size_t pixels, size_t groups, size_t in_channels, size_t out_channels, const channel_plan& channels,
+                  size_t mr, size_t nr, size_t threads, const cache_sizes& caches, size_t element_bytes = 4);
 
 // The part of the run plan that depends only on the conv (its channels, tiles and the
 // caches): computed once at create, so a small run plans in a few instructions.
@@ -57,9 +57,11 @@ struct tile_limits {
   size_t panels;         // register panels of output channels
   size_t channel_tiles;  // tiles over the output channels before threads ask for more
   size_t rows_in_l2;     // register rows of pixels a tile's outputs may hold
+  bool small_weights;    // a group's weights fill at most a quarter of L2: every thread can hold them all
 };
-tile_limits plan_tile_limits(size_t out_channels, const channel_plan& channels, size_t mr, size_t nr,
-                             const cache_sizes& caches);
+// element_bytes: of a packed weight (4 fp32, 2 bf16).
+tile_limits plan_tile_limits(size_t in_channels, size_t out_channels, const channel_plan& channels, size_t mr,
+                             size_t nr, const cache_sizes& caches, size_t element_bytes = 4);
 // The same plan as above from the precomputed limits.
 run_plan plan_run(const tile_limits& limits, size_t pixels, size_t groups, size_t threads);
 
