@@ -127,7 +127,8 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   c->variant = choice.chosen;
   c->kernel = &kernel;
   c->channels = channels;
-  c->tiles = plan_tile_limits(desc->out_channels, channels, kernel.mr, kernel.nr, host_cache_sizes(), kernel.few_rows);
+  c->tiles = plan_tile_limits(desc->in_channels, desc->out_channels, channels, kernel.mr, kernel.nr, host_cache_sizes(),
+                              row_element_bytes(kernel), kernel.few_rows);
   c->packing = packing;
   c->packed_group_stride = group_stride;
   c->first_block_offset = layout.block_offset(packing, 0);

@@ -96,8 +96,8 @@ task_tile tile_of_split_task(const run_plan& plan, size_t index, size_t pixels, 
   return t;
 }
 
-tile_limits plan_tile_limits(size_t out_channels, const channel_plan& channels, size_t mr, size_t nr,
-                             const cache_sizes& caches, size_t few_rows) {
+tile_limits plan_tile_limits(size_t in_channels, size_t out_channels, const channel_plan& channels, size_t mr,
+                             size_t nr, const cache_sizes& caches, size_t element_bytes, size_t few_rows) {
   const cache_sizes c = with_default_caches(caches);
   tile_limits limits;
   limits.mr = mr;
@@ -111,12 +111,19 @@ tile_limits plan_tile_limits(size_t out_channels, const channel_plan& channels, 
   const size_t l2_floats = c.l2.bytes / sizeof(float);
   limits.rows_in_l2 =
       std::max<size_t>(1, std::min(l2_floats / 2 / std::max(channels.nc, nr), kMaxPixelTile) / mr);
+  // A size past size_t is not small.
+  size_t padded_out = 0, weight_bytes = 0;
+  limits.small_weights = checked_mul(limits.panels, nr, &padded_out) &&
+                         checked_mul(in_channels, padded_out, &weight_bytes) &&
+                         checked_mul(weight_bytes, element_bytes, &weight_bytes) && weight_bytes <= c.l2.bytes / 4;
   return limits;
 }
 
-run_plan plan_run(size_t pixels, size_t groups, size_t out_channels, const channel_plan& channels, size_t mr,
-                  size_t nr, size_t threads, const cache_sizes& caches, size_t few_rows) {
-  return plan_run(plan_tile_limits(out_channels, channels, mr, nr, caches, few_rows), pixels, groups, threads);
+run_plan plan_run(size_t pixels, size_t groups, size_t in_channels, size_t out_channels, const channel_plan& channels,
+                  size_t mr, size_t nr, size_t threads, const cache_sizes& caches, size_t element_bytes,
+                  size_t few_rows) {
+  return plan_run(plan_tile_limits(in_channels, out_channels, channels, mr, nr, caches, element_bytes, few_rows),
+                  pixels, groups, threads);
 }
 
 run_plan plan_run(const tile_limits& limits, size_t pixels, size_t groups, size_t threads) {
@@ -140,9 +147,15 @@ run_plan plan_run(const tile_limits& limits, size_t pixels, size_t groups, size_
     const size_t wanted = kTasksPerThread * threads;
     auto tiles_for = [&](size_t other_tiles) { return divide_round_up(wanted, groups * other_tiles); };
     pixel_tiles = std::max(pixel_tiles, std::min(tiles_for(channel_tiles), std::max<size_t>(rows / 4, 1)));
-    const size_t wanted_channel_tiles = std::min(tiles_for(pixel_tiles), panels);
-    if (channel_tiles < wanted_channel_tiles) channel_tiles = even_parts(panels, wanted_channel_tiles);
-    pixel_tiles = std::max(pixel_tiles, std::min(tiles_for(channel_tiles), rows));
+    // Small weights, which every thread holds in its L2 anyway, are not cut once the
+    // pixels give each thread a task: threads on different channels of the same pixels
+    // share the cache line at the cut of every pixel when the output is not 64-byte
+    // aligned, and it crosses between the cores each time (docs/tuning.md, "Threads").
+    if (!(limits.small_weights && groups * channel_tiles * pixel_tiles >= threads)) {
+      const size_t wanted_channel_tiles = std::min(tiles_for(pixel_tiles), panels);
+      if (channel_tiles < wanted_channel_tiles) channel_tiles = even_parts(panels, wanted_channel_tiles);
+      pixel_tiles = std::max(pixel_tiles, std::min(tiles_for(channel_tiles), rows));
+    }
     // Equal shares: a task count that is a multiple of the thread count, where the
     // pixels allow it, so no thread is left with one task more than another
     // (docs/tuning.md, "equal tiles").

@@ -54,9 +54,11 @@ inline task_tile tile_of_task(const run_plan& plan, size_t index, size_t pixels,
   return tile_of_split_task(plan, index, pixels, out_channels);
 }
 
-// few_rows: microkernel::few_rows (0: the kernel has no few-rows kernel).
-run_plan plan_run(size_t pixels, size_t groups, size_t out_channels, const channel_plan& channels, size_t mr,
-                  size_t nr, size_t threads, const cache_sizes& caches, size_t few_rows = 0);
+// element_bytes: of a packed weight (4 fp32, 2 bf16); few_rows: microkernel::few_rows
+// (0: the kernel has no few-rows kernel).
+run_plan plan_run(size_t pixels, size_t groups, size_t in_channels, size_t out_channels, const channel_plan& channels,
+                  size_t mr, size_t nr, size_t threads, const cache_sizes& caches, size_t element_bytes = 4,
+                  size_t few_rows = 0);
 
 // The part of the run plan that depends only on the conv (its channels, tiles and the
 // caches): computed once at create, so a small run plans in a few instructions.
@@ -66,9 +68,11 @@ struct tile_limits {
   size_t channel_tiles;  // tiles over the output channels before threads ask for more
   size_t rows_in_l2;     // register rows of pixels a tile's outputs may hold
   size_t few_rows;       // runs of at most this many pixels go to the few-rows kernel
+  bool small_weights;    // a group's weights fill at most a quarter of L2: every thread can hold them all
 };
-tile_limits plan_tile_limits(size_t out_channels, const channel_plan& channels, size_t mr, size_t nr,
-                             const cache_sizes& caches, size_t few_rows = 0);
+// element_bytes: of a packed weight (4 fp32, 2 bf16); few_rows as for plan_run.
+tile_limits plan_tile_limits(size_t in_channels, size_t out_channels, const channel_plan& channels, size_t mr,
+                             size_t nr, const cache_sizes& caches, size_t element_bytes = 4, size_t few_rows = 0);
 // The same plan as above from the precomputed limits.
 run_plan plan_run(const tile_limits& limits, size_t pixels, size_t groups, size_t threads);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <utility>
 #include <vector>
 
 #include "checked_math.h"
@@ -82,7 +83,7 @@ TEST(Planner, TasksCoverEveryOutputExactlyOnce) {
             for (size_t threads : {1, 2, 3, 8}) {
               const size_t ci = 300;
               const channel_plan channels = plan_channels(ci, co, t.mr, t.nr, caches);
-              const run_plan plan = plan_run(pixels, groups, co, channels, t.mr, t.nr, threads, caches);
+              const run_plan plan = plan_run(pixels, groups, ci, co, channels, t.mr, t.nr, threads, caches);
               SCOPED_TRACE(testing::Message() << "pixels " << pixels << " Co " << co << " groups " << groups
                                               << " threads " << threads);
               ASSERT_EQ(plan.pixel_tile % t.mr, 0u);
@@ -141,7 +142,7 @@ TEST(Planner, OneTilePlansGiveTheSameTilesInlineAndSplit) {
       for (size_t co : {1, 16, 33})
         for (size_t groups : {1, 3}) {
           const channel_plan channels = plan_channels(40, co, 14, 32, caches);
-          const run_plan plan = plan_run(pixels, groups, co, channels, 14, 32, 1, caches);
+          const run_plan plan = plan_run(pixels, groups, 40, co, channels, 14, 32, 1, caches);
           if (plan.pixel_tiles != 1 || plan.channel_tiles != 1) continue;
           for (size_t i = 0; i < task_count(plan, groups); ++i) {
             const task_tile fast = tile_of_task(plan, i, pixels, co);
@@ -184,7 +185,7 @@ TEST(Planner, FewPixelRunsCutChannelsIntoOneTilePerThread) {
               SCOPED_TRACE(testing::Message() << "pixels " << pixels << " Ci " << ci << " Co " << co << " groups "
                                               << groups << " threads " << threads);
               const channel_plan channels = plan_channels(ci, co, t.mr, t.nr, caches);
-              const tile_limits limits = plan_tile_limits(co, channels, t.mr, t.nr, caches, few_rows);
+              const tile_limits limits = plan_tile_limits(ci, co, channels, t.mr, t.nr, caches, 4, few_rows);
               const run_plan plan = plan_run(limits, pixels, groups, threads);
               const size_t panels = (co + t.nr - 1) / t.nr;
               EXPECT_EQ(plan.pixel_tiles, 1u);
@@ -210,11 +211,82 @@ TEST(Planner, FewPixelRunsCutChannelsIntoOneTilePerThread) {
   // panels allow.
   const cache_sizes l2_of_1_mib = fake_caches()[1];
   const channel_plan channels = plan_channels(576, 144, t.mr, t.nr, l2_of_1_mib);
-  EXPECT_EQ(plan_run(1, 1, 144, channels, t.mr, t.nr, 2, l2_of_1_mib, few_rows).channel_tiles, 2u);
-  EXPECT_EQ(plan_run(1, 1, 144, channels, t.mr, t.nr, 2, l2_of_1_mib).channel_tiles, 5u);
+  EXPECT_EQ(plan_run(1, 1, 576, 144, channels, t.mr, t.nr, 2, l2_of_1_mib, 4, few_rows).channel_tiles, 2u);
+  EXPECT_EQ(plan_run(1, 1, 576, 144, channels, t.mr, t.nr, 2, l2_of_1_mib).channel_tiles, 5u);
   // 3 panels on 2 threads: 2 tiles (2 and 1 panels), each one chain of kc long.
   const channel_plan three_panels = plan_channels(1152, 96, t.mr, t.nr, l2_of_1_mib);
-  EXPECT_EQ(plan_run(1, 1, 96, three_panels, t.mr, t.nr, 2, l2_of_1_mib, few_rows).channel_tiles, 2u);
+  EXPECT_EQ(plan_run(1, 1, 1152, 96, three_panels, t.mr, t.nr, 2, l2_of_1_mib, 4, few_rows).channel_tiles, 2u);
+}
+
+// The EPYC development host: 48 KiB L1d, 1 MiB L2 per core (docs/tuning.md, "Threads").
+cache_sizes zen5_caches() {
+  cache_sizes c;
+  c.l1d = {48 * 1024, 12};
+  c.l2 = {1024 * 1024, 16};
+  c.l3 = {32 * 1024 * 1024, 16};
+  return c;
+}
+
+// The tasks a pthreadpool of `threads` hands thread `thread`: one contiguous range each.
+std::vector<task_tile> tasks_of_thread(const run_plan& plan, size_t thread, size_t threads, size_t pixels, size_t co) {
+  const size_t tasks = task_count(plan, 1);
+  std::vector<task_tile> tiles;
+  for (size_t i = thread * tasks / threads; i < (thread + 1) * tasks / threads; ++i)
+    tiles.push_back(tile_of_task(plan, i, pixels, co));
+  return tiles;
+}
+
+TEST(Planner, SmallWeightsAreNotCutWhenThePixelsGiveEveryThreadATask) {
+  const cache_sizes caches = zen5_caches();
+  // MobileNet v2's 14x14 layers: 20 register rows, weights of 48-216 KiB (at most a quarter of L2).
+  for (const auto& [ci, co] : {std::pair<size_t, size_t>{192, 64}, {64, 384}, {384, 96}, {96, 576}, {576, 96}}) {
+    SCOPED_TRACE(testing::Message() << "14x14 " << ci << "->" << co);
+    const channel_plan channels = plan_channels(ci, co, 10, 32, caches);
+    const run_plan plan = plan_run(196, 1, ci, co, channels, 10, 32, 2, caches);
+    EXPECT_EQ(plan.channel_tiles, 1u);  // each thread writes whole output pixels
+    EXPECT_EQ(plan.pixel_tiles % 2, 0u);
+    EXPECT_GE(plan.pixel_tile, 4 * 10u);  // tasks keep at least 4 register rows
+    // A single thread still runs the layer as one task.
+    const run_plan single = plan_run(196, 1, ci, co, channels, 10, 32, 1, caches);
+    EXPECT_EQ(task_count(single, 1), 1u);
+  }
+  // Bytes decide: 256->384 is 192 KiB of bf16 weights and 384 KiB of fp32 ones.
+  const channel_plan bf16 = plan_channels(256, 384, 10, 32, caches, 0, 2);
+  const tile_limits bf16_limits = plan_tile_limits(256, 384, bf16, 10, 32, caches, 2);
+  EXPECT_TRUE(bf16_limits.small_weights);
+  EXPECT_EQ(plan_run(bf16_limits, 196, 1, 2).channel_tiles, 1u);
+  const channel_plan fp32 = plan_channels(256, 384, 10, 32, caches);
+  EXPECT_FALSE(plan_tile_limits(256, 384, fp32, 10, 32, caches, 4).small_weights);
+}
+
+TEST(Planner, LargerWeightsGiveEachThreadItsOwnChannels) {
+  const cache_sizes caches = zen5_caches();
+  // 14x14 256->512 (512 KiB of weights) and 256->1024 (two blocks of 512 output
+  // channels): each thread keeps its half of the weights in its L2.
+  for (const auto& [co, per_thread] : {std::pair<size_t, size_t>{512, 256}, {1024, 512}}) {
+    SCOPED_TRACE(testing::Message() << "14x14 256->" << co);
+    const channel_plan channels = plan_channels(256, co, 10, 32, caches);
+    const run_plan plan = plan_run(196, 1, 256, co, channels, 10, 32, 2, caches);
+    EXPECT_EQ(plan.channel_tiles, 2u);
+    for (size_t thread = 0; thread < 2; ++thread)
+      for (const task_tile& tile : tasks_of_thread(plan, thread, 2, 196, co)) {
+        EXPECT_EQ(tile.channel_begin, thread * per_thread);
+        EXPECT_EQ(tile.channel_count, per_thread);
+      }
+  }
+  // 7x7 (5 register rows): too few pixels for the threads, so small weights are cut too.
+  const channel_plan narrow = plan_channels(576, 160, 10, 32, caches);
+  const run_plan small = plan_run(49, 1, 576, 160, narrow, 10, 32, 2, caches);
+  EXPECT_GT(small.channel_tiles, 1u);
+  EXPECT_EQ(task_count(small, 1) % 2, 0u);
+}
+
+// Weights whose size overflows size_t are not small (and planning them does not overflow).
+TEST(Planner, HugeWeightsAreNotSmall) {
+  const cache_sizes caches = zen5_caches();
+  const size_t huge = SIZE_MAX / 8;
+  const channel_plan channels = plan_channels(huge, 64, 10, 32, caches);
+  EXPECT_FALSE(plan_tile_limits(huge, 64, channels, 10, 32, caches).small_weights);
 }
 
 TEST(Planner, MissingCachesFallBackToDefaults) {

@@ -277,8 +277,8 @@ bool print_tiles(pw_isa isa, const layer_args& args, const layer_sizes& sizes, c
   const pw::microkernel& kernel = pw::kernel_for(*pw::find_built_variant(info.isa)->kernel, desc);
   const size_t pixels = sizes.pixels;
   const pw::channel_plan channels{info.kc, info.nc};
-  const pw::run_plan run = pw::plan_run(pixels, args.groups, args.out, channels, info.mr, info.nr, threads,
-                                        pw::host_cache_sizes(), kernel.few_rows);
+  const pw::run_plan run = pw::plan_run(pixels, args.groups, args.in, args.out, channels, info.mr, info.nr, threads,
+                                        pw::host_cache_sizes(), pw::row_element_bytes(kernel), kernel.few_rows);
   const pw::channel_plan planned = pw::plan_channels_for(kernel, desc);
   const std::string packed =
       weights != nullptr ? "packed weights " + std::to_string(info.packed_weight_bytes / 1024) + " KiB" : "not created";
