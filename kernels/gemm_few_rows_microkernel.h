@@ -132,12 +132,8 @@ void gemm_few_rows_of(const gemm_tile& t) {
   // gemm_rows_in_place.
   const float* rows_end[M];
   const ptrdiff_t kc_bytes = static_cast<ptrdiff_t>(t.kc * sizeof(float));
-#pragma GCC unroll 16
-  for (size_t m = 0; m < M; ++m) rows_end[m] = static_cast<const float*>(t.input_rows[m]) + t.input_offset + t.kc;
-  panel_run how;
-  how.bias_rows = t.first_block ? 1 : 0;
-  how.start_from_bias = t.first_block;
-  how.apply_clamp = t.last_block && (t.output_min > -INFINITY || t.output_max < INFINITY);
+  block_row_ends(t, rows_end);
+  const panel_run how = whole_block_run(t);
   const size_t panel_stride = nr * (how.bias_rows + t.kc);
   const float* panel = static_cast<const float*>(t.weights);
   const size_t panels = (t.nc + nr - 1) / nr;

@@ -156,6 +156,23 @@ struct panel_run {
   bool apply_clamp;
 };
 
+// The panel_run of a call whose channel run is the whole block.
+inline panel_run whole_block_run(const gemm_tile& t) {
+  panel_run how;
+  how.bias_rows = t.first_block ? 1 : 0;
+  how.start_from_bias = t.first_block;
+  how.apply_clamp = t.last_block && (t.output_min > -INFINITY || t.output_max < INFINITY);
+  return how;
+}
+
+// Each row's pointer past the block's last channel, for loops that run a negative
+// byte offset up to zero (see gemm_rows_in_place).
+template <size_t M>
+inline void block_row_ends(const gemm_tile& t, const float* (&rows_end)[M]) {
+#pragma GCC unroll 64
+  for (size_t m = 0; m < M; ++m) rows_end[m] = static_cast<const float*>(t.input_rows[m]) + t.input_offset + t.kc;
+}
+
 // One M x `columns` block of outputs from the panel at `panel` (rows of PanelNV
 // vectors, NR = PanelNV * width floats apart), computed with NV <= PanelNV vectors
 // per row, columns in ((NV - 1) * width, NV * width]. NV < PanelNV on a last panel
@@ -287,8 +304,7 @@ void gemm_rows_in_place(const gemm_tile& t) {
   // and nothing else (with an element index, GCC keeps a second induction variable).
   const float* rows_end[M];
   const ptrdiff_t kc_bytes = static_cast<ptrdiff_t>(t.kc * sizeof(float));
-#pragma GCC unroll 64
-  for (size_t m = 0; m < M; ++m) rows_end[m] = static_cast<const float*>(t.input_rows[m]) + t.input_offset + t.kc;
+  block_row_ends(t, rows_end);
 
   // Panels of the call: [NR biases on the first block] + kc rows of NR weights.
   const ptrdiff_t panel_bytes = static_cast<ptrdiff_t>(nr * ((t.first_block ? 1 : 0) + t.kc) * sizeof(float));
