@@ -1,6 +1,7 @@
 // The AVX-512F variant. Compiled with -mavx512f only (plus AVX2/FMA, implied).
 #include "simd_ops_avx512.h"
 #include "gemm_few_rows_microkernel.h"
+#include "gemm_channel_pairs_avx512.h"
 #include "gemm_pairs_avx512.h"
 
 namespace pw {
@@ -35,8 +36,16 @@ void gemm_few_rows_avx512(const gemm_tile& t) {
 // per pixel, and taller ones than 10 rows measured no faster (docs/tuning.md, "Narrow
 // outputs").
 constexpr size_t kAvx512NarrowFrom = 17;
-const microkernel avx512_pairs_microkernel = {kAvx512MR, kPairsNR, &gemm_pairs<kAvx512MR>, &f32_panel_layout,
-                                              element_type::f32, &this_unit_conversions, false};
+
+// Layers of 1..16 output channels: pairs of input channels per broadcast
+// (kernels/gemm_channel_pairs_avx512.h), 12 loads per 20 FMAs where a vector of 16
+// channels per pixel takes one load per FMA.
+const microkernel avx512_channel_pairs_microkernel = {
+    kAvx512MR, kChannelPairsNR, &gemm_channel_pairs<kAvx512MR>, &f32_pair_layout, element_type::f32,
+    &this_unit_conversions, false, 0, 0, nullptr, nullptr, 0, true};
+const microkernel avx512_pairs_microkernel = {
+    kAvx512MR, kPairsNR, &gemm_pairs<kAvx512MR>, &f32_panel_layout, element_type::f32, &this_unit_conversions,
+    false, 0, 0, nullptr, &avx512_channel_pairs_microkernel, 1};
 
 }  // namespace
 
