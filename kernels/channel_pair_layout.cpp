@@ -1,7 +1,7 @@
 // The channel-pair layouts (see bf16_pair_layout and f32_pair_layout in microkernel.h):
 // per block of kc input channels, panels of NR output channels of ceil(kc/2) rows of
-// NR pairs, the first block's panels opening with NR fp32 biases (in a row as wide as
-// a pair row). One template for both element types.
+// NR pairs, the first block's panels opening with a bias row as wide as a pair row.
+// One template for both element types; each says where a channel's pair and bias go.
 #include <algorithm>
 #include <cstring>
 
@@ -11,16 +11,24 @@
 namespace pw {
 namespace {
 
-// bf16 pairs: both channels in one 32-bit word, weights always rounded to bf16.
+// bf16 pairs: both channels in one 32-bit word, weights always rounded to bf16;
+// channel n's pair in slot n, its fp32 bias at float n of the bias row.
 struct bf16_pairs {
   using element = uint16_t;
   static element from(float w, bool /*round_to_bf16*/) { return bf16_from_float(w); }
+  static size_t slot(size_t n, size_t /*width*/, size_t /*nr*/) { return n; }
+  static size_t bias_float(size_t slot) { return slot; }
 };
 
-// fp32 pairs: two floats side by side, rounded to bf16 only for bf16 math.
+// fp32 pairs: two floats side by side, rounded to bf16 only for bf16 math. In a panel
+// of more than NR/2 channels the even channels' pairs come first, then the odd ones';
+// in a narrower one, channel n's pair is slot n. The bias sits where the channel's
+// even input goes (its odd twin is zero), so the accumulators start from the bias row.
 struct f32_pairs {
   using element = float;
   static element from(float w, bool round) { return round ? round_to_bf16(w) : w; }
+  static size_t slot(size_t n, size_t width, size_t nr) { return width <= nr / 2 ? n : n % 2 * (nr / 2) + n / 2; }
+  static size_t bias_float(size_t slot) { return 2 * slot; }
 };
 
 template <class Pairs>
@@ -70,12 +78,15 @@ struct pair_layout {
         char* panel = block + (n0 / nr) * panel_stride(s, k0);
         const size_t width = std::min(nr, co - n0);
         if (k0 == 0) {
-          if (source.bias != nullptr) std::memcpy(panel, source.bias + n0, width * sizeof(float));
+          float* bias = reinterpret_cast<float*>(panel);
+          if (source.bias != nullptr)
+            for (size_t n = 0; n < width; ++n) bias[Pairs::bias_float(Pairs::slot(n, width, nr))] = source.bias[n0 + n];
           panel += nr * kPairBytes;
         }
         auto* pairs = reinterpret_cast<typename Pairs::element*>(panel);
         for (size_t k = 0; k < kc; ++k) {
-          for (size_t n = 0; n < width; ++n) pairs[((k / 2) * nr + n) * 2 + (k & 1)] = weight(k0 + k, n0 + n);
+          for (size_t n = 0; n < width; ++n)
+            pairs[((k / 2) * nr + Pairs::slot(n, width, nr)) * 2 + (k & 1)] = weight(k0 + k, n0 + n);
         }
       }
     }

@@ -4,10 +4,10 @@
 // multiply-add, and on a core of two loads a cycle the loads, not the FMAs, set the
 // pace. Here each lane pair of a vector holds one output channel's sums of an even and
 // an odd input channel: one 64-bit broadcast brings two input channels of a pixel, and
-// two FMAs (channels 0..7 and 8..15) use it, so a 10-pixel group takes 12 loads per
-// 20 FMAs, as the 10x32 tile does on wide layers. At the block's end the even and odd
-// sums are added and the lanes gathered into channel order, then added to the bias
-// (+ residual) or the partial sums. Weights: f32_pair_layout with NR = 16.
+// two FMAs (the even and the odd output channels) use it, so a 10-pixel group takes 12
+// loads per 20 FMAs, as the 10x32 tile does on wide layers. The sums start from the
+// bias; at the block's end each channel's even and odd sums are added, in channel
+// order, and the residual or the partial sums added. Weights: f32_pair_layout, NR = 16.
 //
 // The sums run in another order than the 10x32 kernel's (microkernel::
 // sums_channel_pairs), the same for any thread count.
@@ -39,13 +39,28 @@ inline __m512 broadcast_channel_pair(const float* p) {
 }
 
 constexpr __mmask16 kEvenLanes = 0x5555;
+constexpr __mmask16 kOddLanes = 0xAAAA;
 
-// Lanes 0..7 = channels 0..7 of `low`, lanes 8..15 = channels 0..7 of `high` (channels
-// 8..15 of the pixel): each channel's even plus odd sum.
-inline __m512 channel_sums(__m512 low, __m512 high) {
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-  return _mm512_add_ps(_mm512_permutex2var_ps(low, even, high), _mm512_permutex2var_ps(low, odd, high));
+// Lanes 2c and 2c+1 trade places (vpermilps). The merge-masked form with a full mask is
+// the plain instruction; GCC 12's unmasked intrinsic trips -Wuninitialized on its
+// _mm512_undefined_ps().
+inline __m512 swap_lane_pairs(__m512 x) { return _mm512_mask_permute_ps(x, 0xFFFF, x, 0xB1); }
+
+// A panel of 9..16 channels: `even` holds the even output channels' pairs (channel
+// 2c in lanes 2c, 2c+1), `odd` the odd ones'. Lane n of the result = channel n's even
+// plus odd sum: one blend keeps each lane's own channel, the other blend and an
+// in-lane swap bring the channel's other half.
+inline __m512 channel_sums(__m512 even, __m512 odd) {
+  const __m512 own = _mm512_mask_blend_ps(kOddLanes, even, odd);
+  const __m512 other = _mm512_mask_blend_ps(kOddLanes, odd, even);
+  return _mm512_add_ps(own, swap_lane_pairs(other));
+}
+
+// A panel of 1..8 channels, channel c's pair in lanes 2c, 2c+1: lanes 0..7 of the result.
+inline __m512 channel_sums(__m512 pairs) {
+  const __m512 both = _mm512_add_ps(pairs, swap_lane_pairs(pairs));
+  const __m512i even_lanes = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+  return _mm512_mask_permutexvar_ps(both, 0xFFFF, even_lanes, both);
 }
 
 // One panel of 16 channels (columns of them stored, 1..16) for M pixels, NV = 1 when
@@ -56,10 +71,14 @@ inline void compute_channel_pairs_panel(const gemm_tile& t, const panel_run& how
   using ops = simd_ops<channel_pairs_arch>;
   constexpr size_t pair_row = 2 * kChannelPairsNR;  // floats per row of pairs
   __m512 acc[M][NV];
-#pragma GCC unroll 16
-  for (size_t m = 0; m < M; ++m)
+  // The first block starts from the bias row's (bias, 0) pairs; a later one from zero,
+  // the partial sums added at the end.
 #pragma GCC unroll 2
-    for (size_t j = 0; j < NV; ++j) acc[m][j] = _mm512_setzero_ps();
+  for (size_t j = 0; j < NV; ++j) {
+    const __m512 start = how.start_from_bias ? _mm512_loadu_ps(panel + j * 16) : _mm512_setzero_ps();
+#pragma GCC unroll 16
+    for (size_t m = 0; m < M; ++m) acc[m][j] = start;
+  }
 
   const float* w = panel + how.bias_rows * pair_row;
   ptrdiff_t offset = -kc_bytes;
@@ -90,26 +109,25 @@ inline void compute_channel_pairs_panel(const gemm_tile& t, const panel_run& how
 
   __m512 sums[M];
 #pragma GCC unroll 16
-  for (size_t m = 0; m < M; ++m) sums[m] = channel_sums(acc[m][0], acc[m][NV - 1]);
+  for (size_t m = 0; m < M; ++m) {
+    if constexpr (NV == 2) {
+      sums[m] = channel_sums(acc[m][0], acc[m][1]);
+    } else {
+      sums[m] = channel_sums(acc[m][0]);
+    }
+  }
   float* out[M];
 #pragma GCC unroll 16
   for (size_t m = 0; m < M; ++m) out[m] = t.output + m * t.output_stride + n0;
-  // Every start is read before any store, so residual == output works.
-  if (how.start_from_bias) {
-    const __m512 bias = _mm512_loadu_ps(panel);
-    if (t.residual != nullptr) {
+  // Every residual or partial sum is read before any store, so residual == output works.
+  if (!how.start_from_bias) {
 #pragma GCC unroll 16
-      for (size_t m = 0; m < M; ++m)
-        sums[m] = _mm512_add_ps(_mm512_add_ps(bias, load_columns<channel_pairs_arch>(
-                                                        t.residual + m * t.residual_stride + n0, columns)),
-                                sums[m]);
-    } else {
+    for (size_t m = 0; m < M; ++m) sums[m] = _mm512_add_ps(sums[m], load_columns<channel_pairs_arch>(out[m], columns));
+  } else if (t.residual != nullptr) {
 #pragma GCC unroll 16
-      for (size_t m = 0; m < M; ++m) sums[m] = _mm512_add_ps(bias, sums[m]);
-    }
-  } else {
-#pragma GCC unroll 16
-    for (size_t m = 0; m < M; ++m) sums[m] = _mm512_add_ps(load_columns<channel_pairs_arch>(out[m], columns), sums[m]);
+    for (size_t m = 0; m < M; ++m)
+      sums[m] = _mm512_add_ps(
+          sums[m], load_columns<channel_pairs_arch>(t.residual + m * t.residual_stride + n0, columns));
   }
   if (how.apply_clamp) {
     const __m512 lo = _mm512_set1_ps(t.output_min), hi = _mm512_set1_ps(t.output_max);

@@ -94,9 +94,11 @@ extern const weight_layout f32_panel_layout;
 extern const weight_layout bf16_pair_layout;
 
 // fp32 channel pairs: the same rows with a pair of floats for each output channel,
-// channel 2p first (what one 64-bit broadcast of an input row multiplies); the bias
-// row is NR floats padded to the width of a pair row; weights rounded to bf16 for
-// bf16 math only (kernels/channel_pair_layout.cpp).
+// channel 2p first (what one 64-bit broadcast of an input row multiplies). In a panel
+// of more than NR/2 channels the even output channels' pairs come first, then the odd
+// ones' (one blend and one in-lane swap put the sums in channel order); the bias row
+// holds (bias, 0) pairs in the same order; weights rounded to bf16 for bf16 math only
+// (kernels/channel_pair_layout.cpp).
 extern const weight_layout f32_pair_layout;
 
 // The conversions the tile loop needs, compiled with the variant's own flags
