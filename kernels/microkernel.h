@@ -146,6 +146,9 @@ struct microkernel {
   // kernel, unless it sums_channel_pairs.
   const microkernel* narrow = nullptr;
   size_t narrow_from = 0;
+  // ... and only for layers of at least this many input channels per group (a tile
+  // whose end of block costs more than the wider one's pays for it over a long block).
+  size_t narrow_min_in_channels = 0;
   // The kernel sums even and odd input channels of a block in separate lanes and adds
   // the two sums at the block's end: its results are within the reference's bound but
   // not bit for bit those of the kernel it narrows (still the same for any thread

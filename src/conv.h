@@ -45,12 +45,14 @@ constexpr size_t kMaxConvertedRowElements = 512;
 constexpr size_t kMaxBf16OutputTileFloats = 8192;
 
 // The register tile a conv of desc runs on a variant's kernel: the narrowest tile of
-// its chain of narrow tiles whose range holds the output channel count (each tile
-// taking the counts it was measured faster for), else the kernel itself.
+// its chain of narrow tiles whose ranges hold the output and input channel counts
+// (each tile taking the layers it was measured faster for), else the kernel itself.
 inline const microkernel& kernel_for(const microkernel& kernel, const pw_conv_desc& d) {
   const microkernel* chosen = &kernel;
   for (const microkernel* k = &kernel; k->narrow != nullptr; k = k->narrow)
-    if (d.out_channels >= k->narrow_from && d.out_channels <= k->narrow->nr) chosen = k->narrow;
+    if (d.out_channels >= k->narrow_from && d.out_channels <= k->narrow->nr &&
+        d.in_channels >= k->narrow_min_in_channels)
+      chosen = k->narrow;
   return *chosen;
 }
 

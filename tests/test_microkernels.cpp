@@ -13,11 +13,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bf16.h"
@@ -450,24 +452,31 @@ TEST_P(Microkernel, NarrowKernelsMatchReferenceAndWiderKernel) {
           c.inf_last_input = true;
           EXPECT_EQ(narrow_case(*narrow, *wider, c, 79), "");
         }
-    // A conv takes this tile for narrow_from..nr output channels but those a narrower
-    // tile further down the chain takes, and a wider one above nr.
+    // A conv takes this tile for narrow_from..nr output channels and at least
+    // narrow_min_in_channels input channels, but for the layers a narrower tile further
+    // down the chain takes, and a wider one above nr or below the input channels.
     const pw::microkernel* next = narrow->narrow;
-    for (size_t co : {wider->narrow_from - 1, wider->narrow_from, nr, nr + 1}) {
-      if (co == 0) continue;
-      const bool takes_next = next != nullptr && co >= narrow->narrow_from && co <= next->nr;
-      const bool takes_this = co >= wider->narrow_from && co <= nr && !takes_next;
-      const pw_conv_desc desc = variant_desc(GetParam(), 64, co);
-      const std::vector<float> weights(64 * co, 0.5f);
+    const size_t fewest_in = std::max<size_t>(wider->narrow_min_in_channels, 1);
+    const std::pair<size_t, size_t> layers[] = {{64, wider->narrow_from - 1}, {64, wider->narrow_from},
+                                                {64, nr},                      {64, nr + 1},
+                                                {fewest_in, nr},               {fewest_in - 1, nr}};
+    for (const auto& [ci, co] : layers) {
+      if (co == 0 || ci == 0) continue;
+      const bool takes_next = next != nullptr && co >= narrow->narrow_from && co <= next->nr &&
+                              ci >= narrow->narrow_min_in_channels;
+      const bool takes_this =
+          co >= wider->narrow_from && co <= nr && ci >= wider->narrow_min_in_channels && !takes_next;
+      const pw_conv_desc desc = variant_desc(GetParam(), ci, co);
+      const std::vector<float> weights(ci * co, 0.5f);
       pw_conv* conv = nullptr;
       ASSERT_EQ(pw_conv_create(&desc, weights.data(), nullptr, &conv), PW_OK) << pw_last_error();
       pw_conv_info info;
       ASSERT_EQ(pw_conv_get_info(conv, &info), PW_OK);
       if (takes_this) {
-        EXPECT_EQ(info.nr, nr) << co << " output channels";
-        EXPECT_EQ(info.mr, mr) << co << " output channels";
+        EXPECT_EQ(info.nr, nr) << ci << " -> " << co << " channels";
+        EXPECT_EQ(info.mr, mr) << ci << " -> " << co << " channels";
       } else {
-        EXPECT_NE(info.nr, nr) << co << " output channels";
+        EXPECT_NE(info.nr, nr) << ci << " -> " << co << " channels";
       }
       pw_conv_destroy(conv);
     }

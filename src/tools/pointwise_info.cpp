@@ -225,6 +225,7 @@ void print_variants() {
     for (const pw::microkernel* k = v->kernel; k->narrow != nullptr; k = k->narrow) {
       std::printf("%s%zu x %zu for %zu..%zu output channels", separator, k->narrow->mr, k->narrow->nr, k->narrow_from,
                   k->narrow->nr);
+      if (k->narrow_min_in_channels > 1) std::printf(" of %zu+ input channels", k->narrow_min_in_channels);
       separator = ", ";
     }
     std::printf("%s\n", separator[0] == ',' ? ")" : "");
