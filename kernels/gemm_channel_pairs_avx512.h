@@ -130,9 +130,10 @@ inline void compute_channel_pairs_panel(const gemm_tile& t, const panel_run& how
           sums[m], load_columns<channel_pairs_arch>(t.residual + m * t.residual_stride + n0, columns));
   }
   if (how.apply_clamp) {
-    const __m512 lo = _mm512_set1_ps(t.output_min), hi = _mm512_set1_ps(t.output_max);
+    clamp_sums<ops>(t, [](float v) { return _mm512_set1_ps(v); }, [&](auto clamp) {
 #pragma GCC unroll 16
-    for (size_t m = 0; m < M; ++m) sums[m] = ops::clamp(sums[m], lo, hi);
+      for (size_t m = 0; m < M; ++m) sums[m] = clamp(sums[m]);
+    });
   }
 #pragma GCC unroll 16
   for (size_t m = 0; m < M; ++m) store_columns<channel_pairs_arch>(out[m], sums[m], columns);

@@ -95,13 +95,14 @@ inline void compute_panel_group(const gemm_tile& t, const panel_run& how, size_t
   }
 
   if (how.apply_clamp) {
-    const batch lo(t.output_min), hi(t.output_max);
+    clamp_sums<ops>(t, [](float v) { return batch(v); }, [&](auto clamp) {
 #pragma GCC unroll 16
-    for (size_t p = 0; p < P; ++p)
+      for (size_t p = 0; p < P; ++p)
 #pragma GCC unroll 16
-      for (size_t m = 0; m < M; ++m)
+        for (size_t m = 0; m < M; ++m)
 #pragma GCC unroll 16
-        for (size_t j = 0; j < NV; ++j) acc[p][m][j] = ops::clamp(acc[p][m][j], lo, hi);
+          for (size_t j = 0; j < NV; ++j) acc[p][m][j] = clamp(acc[p][m][j]);
+    });
   }
 #pragma GCC unroll 16
   for (size_t p = 0; p < P; ++p)

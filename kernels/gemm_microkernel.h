@@ -17,6 +17,7 @@
 //                                    vectors once per call (see gemm_rows_spread)
 //        broadcast(p)                a batch of *p
 //        clamp(x, lo, hi)            min(max(x, lo), hi), NaN in x stays NaN
+//        clamp_below(x, lo)          max(x, lo), NaN in x stays NaN
 //        fmadd(a, b, c)              a * b + c (fused where the ISA can)
 //        load_partial(p, n)          p[0..n) into lanes 0..n-1, zero above; 0 < n < size;
 //                                    must not read p[n] or beyond
@@ -41,6 +42,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "bf16.h"
+#include "clamp_sums.h"
 #include "microkernel.h"
 
 namespace pw {
@@ -220,12 +222,13 @@ inline void compute_panel(const gemm_tile& t, channel_run run, panel_run how, si
   accumulate(acc, panel + (how.bias_rows + run.begin) * panel_nr);
 
   if (how.apply_clamp) {
-    const batch lo(t.output_min), hi(t.output_max);
+    clamp_sums<ops>(t, [](float v) { return batch(v); }, [&](auto clamp) {
 #pragma GCC unroll 64
-    for (size_t m = 0; m < M; ++m) {
+      for (size_t m = 0; m < M; ++m) {
 #pragma GCC unroll 16
-      for (size_t j = 0; j < NV; ++j) acc.v[m][j] = ops::clamp(acc.v[m][j], lo, hi);
-    }
+        for (size_t j = 0; j < NV; ++j) acc.v[m][j] = clamp(acc.v[m][j]);
+      }
+    });
   }
 #pragma GCC unroll 64
   for (size_t m = 0; m < M; ++m) {

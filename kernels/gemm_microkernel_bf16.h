@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "clamp_sums.h"
 #include "microkernel.h"
 
 namespace pw {
@@ -122,12 +123,13 @@ inline void bf16_panel(const gemm_tile& t, const bf16_block& block, const uint16
   if (block.odd) dot_pair_row<Ops, M, NV, true>(acc, rows_end, 0, w);
 
   if (block.apply_clamp) {
-    const acc_type lo = Ops::splat(t.output_min), hi = Ops::splat(t.output_max);
+    clamp_sums<Ops>(t, [](float v) { return Ops::splat(v); }, [&](auto clamp) {
 #pragma GCC unroll 64
-    for (size_t m = 0; m < M; ++m) {
+      for (size_t m = 0; m < M; ++m) {
 #pragma GCC unroll 16
-      for (size_t j = 0; j < NV; ++j) acc.v[m][j] = Ops::clamp(acc.v[m][j], lo, hi);
-    }
+        for (size_t j = 0; j < NV; ++j) acc.v[m][j] = clamp(acc.v[m][j]);
+      }
+    });
   }
   if (t.last_block && t.bf16_output != nullptr) {
     uint16_t* bf16_out = t.bf16_output + n0;

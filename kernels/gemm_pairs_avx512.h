@@ -107,11 +107,12 @@ inline void compute_pairs_panel(const gemm_tile& t, const panel_run& how, size_t
   }
 
   if (how.apply_clamp) {
-    const __m512 lo = _mm512_set1_ps(t.output_min), hi = _mm512_set1_ps(t.output_max);
+    clamp_sums<ops>(t, [](float v) { return _mm512_set1_ps(v); }, [&](auto clamp) {
 #pragma GCC unroll 16
-    for (size_t m = 0; m < M; ++m) acc[m] = ops::clamp(acc[m], lo, hi);
+      for (size_t m = 0; m < M; ++m) acc[m] = clamp(acc[m]);
 #pragma GCC unroll 16
-    for (size_t q = 0; q < kPairs; ++q) shared[q] = ops::clamp(shared[q], lo, hi);
+      for (size_t q = 0; q < kPairs; ++q) shared[q] = clamp(shared[q]);
+    });
   }
 #pragma GCC unroll 16
   for (size_t m = 0; m < M; ++m) store_columns<pairs_arch>(out[m], acc[m], own);

@@ -36,6 +36,7 @@
 #include <utility>
 
 #include "bf16.h"
+#include "clamp_sums.h"
 #include "microkernel.h"
 
 namespace pw {
@@ -47,6 +48,13 @@ constexpr size_t kFloatsPerVector = 4;
 constexpr size_t kPairsPerVector = 4;              // 32-bit channel pairs in a 128-bit register
 constexpr size_t kChannelsPerGroup = 8;            // input channels of one 128-bit load
 constexpr size_t kPairRowBytes = kNeonBf16NR * 4;  // one row of NR channel pairs, or NR biases
+
+// The clamp for clamp_sums: fmax/fmin (not fmaxnm/fminnm) return NaN when either
+// operand is NaN.
+struct neon_bf16_clamp {
+  static float32x4_t clamp(float32x4_t x, float32x4_t lo, float32x4_t hi) { return vminq_f32(vmaxq_f32(x, lo), hi); }
+  static float32x4_t clamp_below(float32x4_t x, float32x4_t lo) { return vmaxq_f32(x, lo); }
+};
 
 using bf16_bits = uint16_t;
 
@@ -197,13 +205,13 @@ inline void compute_panel(const gemm_tile& t, const bf16_bits* const (&rows_end)
   if (t.kc != group_channels) dot_tail<M, NV>(acc, rows_end, t.kc - group_channels, w);
 
   if (how.apply_clamp) {
-    const float32x4_t lo = vdupq_n_f32(t.output_min), hi = vdupq_n_f32(t.output_max);
-    // fmax/fmin (not fmaxnm/fminnm) return NaN when either operand is NaN.
+    clamp_sums<neon_bf16_clamp>(t, [](float v) { return vdupq_n_f32(v); }, [&](auto clamp) {
 #pragma GCC unroll 64
-    for (size_t m = 0; m < M; ++m) {
+      for (size_t m = 0; m < M; ++m) {
 #pragma GCC unroll 16
-      for (size_t j = 0; j < NV; ++j) acc.v[m][j] = vminq_f32(vmaxq_f32(acc.v[m][j], lo), hi);
-    }
+        for (size_t j = 0; j < NV; ++j) acc.v[m][j] = clamp(acc.v[m][j]);
+      }
+    });
   }
 #pragma GCC unroll 64
   for (size_t m = 0; m < M; ++m) {

@@ -28,6 +28,7 @@ struct simd_ops<xsimd::fma3<xsimd::avx2>> {
   }
   // x86 max/min return their second operand when either is NaN: max(lo, x) keeps NaN.
   static batch clamp(batch x, batch lo, batch hi) { return xsimd::min(hi, xsimd::max(lo, x)); }
+  static batch clamp_below(batch x, batch lo) { return xsimd::max(lo, x); }
 
   // 0 < n < width; never touches p[n].
   static batch load_partial(const float* p, size_t n) { return _mm256_maskload_ps(p, tail_mask(n)); }

@@ -27,6 +27,8 @@ struct simd_ops<xsimd::avx512f> {
     return _mm512_mask_min_ps(above_lo, 0xFFFF, hi, above_lo);
   }
 
+  static batch clamp_below(batch x, batch lo) { return _mm512_mask_max_ps(x, 0xFFFF, lo, x); }
+
   static __mmask16 tail_mask(size_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
   // 0 < n < 16; masked-off lanes are neither read nor written (no fault past the end).
   static batch load_partial(const float* p, size_t n) { return _mm512_maskz_loadu_ps(tail_mask(n), p); }

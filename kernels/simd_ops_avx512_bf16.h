@@ -43,6 +43,7 @@ struct avx512_bf16_ops {
     const __m512 above_lo = _mm512_mask_max_ps(x, 0xFFFF, lo, x);
     return _mm512_mask_min_ps(above_lo, 0xFFFF, hi, above_lo);
   }
+  static __m512 clamp_below(__m512 x, __m512 lo) { return _mm512_mask_max_ps(x, 0xFFFF, lo, x); }
 
   static __mmask16 tail_mask(size_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
 

@@ -26,6 +26,7 @@ struct simd_ops<xsimd::neon64> {
   static batch fmadd(batch a, batch b, batch c) { return vfmaq_f32(c, a, b); }
   // fmax/fmin (not fmaxnm/fminnm) return NaN when either operand is NaN.
   static batch clamp(batch x, batch lo, batch hi) { return vminq_f32(vmaxq_f32(x, lo), hi); }
+  static batch clamp_below(batch x, batch lo) { return vmaxq_f32(x, lo); }
 
   static group_type load_group(const float* p) { return vld1q_f32(p); }
   template <size_t J>

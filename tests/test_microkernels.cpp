@@ -62,21 +62,28 @@ using guarded_floats = guarded<float>;
 
 enum class block_position { only, first, last, middle };
 enum class residual_mode { none, separate, in_place };
+// The last block's clamp: none, both bounds, or ReLU's (0, +infinity), which a kernel
+// may apply without the upper bound's min.
+enum class clamp_mode { none, both, relu };
+constexpr clamp_mode kClampModes[] = {clamp_mode::none, clamp_mode::both, clamp_mode::relu};
+// The clamp of the i-th case of a sweep: each mode in turn.
+clamp_mode clamp_in_turn(size_t i) { return kClampModes[i % 3]; }
 
 struct kernel_case {
   size_t m, n, kc;
   block_position position = block_position::only;
   residual_mode residual = residual_mode::none;
-  bool clamp = false;
+  clamp_mode clamp = clamp_mode::none;
   bool nan_input = false;  // one input of row min(1, m-1) is NaN
   bool inf_last_input = false;  // the block's last input channel of row 0 is +infinity
   bool stream_weights = false;
   std::string describe() const {
     static const char* positions[] = {"only", "first", "last", "middle"};
     static const char* residuals[] = {"none", "separate", "in place"};
+    static const char* clamps[] = {"none", "both", "relu"};
     std::ostringstream s;
     s << "m=" << m << " n=" << n << " kc=" << kc << " block=" << positions[static_cast<int>(position)]
-      << " residual=" << residuals[static_cast<int>(residual)] << " clamp=" << clamp << (nan_input ? " NaN input" : "") << (inf_last_input ? " infinite last input" : "")
+      << " residual=" << residuals[static_cast<int>(residual)] << " clamp=" << clamps[static_cast<int>(clamp)] << (nan_input ? " NaN input" : "") << (inf_last_input ? " infinite last input" : "")
       << (stream_weights ? " streamed weights" : "");
     return s.str();
   }
@@ -155,7 +162,8 @@ std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c,
   for (size_t m = 0; m < c.m; ++m)
     for (size_t o = 0; o < c.n; ++o) separate_residual[m * res_stride + o] = res[m * c.n + o];
 
-  const float lo = c.clamp ? -0.5f : -INFINITY, hi = c.clamp ? 0.75f : INFINITY;
+  const float lo = c.clamp == clamp_mode::both ? -0.5f : c.clamp == clamp_mode::relu ? 0.0f : -INFINITY;
+  const float hi = c.clamp == clamp_mode::both ? 0.75f : INFINITY;
   pw::gemm_tile t{};
   t.mr = c.m;
   t.nc = c.n;
@@ -255,7 +263,7 @@ TEST_P(Microkernel, EveryRowColumnAndChannelCount) {
     for (size_t m = 1; m <= kernel().mr; ++m)
       for (size_t n : ns) {
         kernel_case c{m, n, kc};
-        c.clamp = (m + n) % 2 == 0;
+        c.clamp = clamp_in_turn(m + n);
         const std::string error = run_kernel_case(kernel(), c, seed++);
         EXPECT_EQ(error, "");
         if (!error.empty() && ++failures > 10) return;
@@ -277,7 +285,7 @@ TEST_P(Microkernel, BlockPositionsResidualsAndClamp) {
   for (block_position position :
        {block_position::only, block_position::first, block_position::last, block_position::middle})
     for (residual_mode residual : {residual_mode::none, residual_mode::separate, residual_mode::in_place})
-      for (bool clamp : {false, true})
+      for (clamp_mode clamp : kClampModes)
         for (size_t m : ms)
           for (size_t n : ns)
             for (size_t kc : ks) {
@@ -298,7 +306,7 @@ TEST_P(Microkernel, StreamedWeightsGiveTheSameResults) {
     for (size_t m : {mr, size_t{1}})
       for (size_t n : {nr - 1, nr, 2 * nr + 1, 4 * nr})
         for (size_t kc : {size_t{1}, size_t{7}, size_t{64}}) {
-          kernel_case c{m, n, kc, position, residual_mode::separate, true};
+          kernel_case c{m, n, kc, position, residual_mode::separate, clamp_in_turn(n + kc)};
           c.stream_weights = true;
           EXPECT_EQ(run_kernel_case(kernel(), c, seed++), "");
         }
@@ -306,12 +314,13 @@ TEST_P(Microkernel, StreamedWeightsGiveTheSameResults) {
 
 TEST_P(Microkernel, NaNPropagatesThroughTheClamp) {
   const size_t mr = kernel().mr, nr = kernel().nr;
-  for (block_position position : {block_position::only, block_position::last}) {
-    kernel_case c{mr, nr + 3, 17, position, residual_mode::none, true, true};
-    EXPECT_EQ(run_kernel_case(kernel(), c, 77), "");
-    c.m = 1;
-    EXPECT_EQ(run_kernel_case(kernel(), c, 78), "");
-  }
+  for (block_position position : {block_position::only, block_position::last})
+    for (clamp_mode clamp : {clamp_mode::both, clamp_mode::relu}) {
+      kernel_case c{mr, nr + 3, 17, position, residual_mode::none, clamp, true};
+      EXPECT_EQ(run_kernel_case(kernel(), c, 77), "");
+      c.m = 1;
+      EXPECT_EQ(run_kernel_case(kernel(), c, 78), "");
+    }
 }
 
 // The few-rows kernel (several panels at once for 1..few_rows pixels) against the
@@ -366,7 +375,7 @@ TEST_P(Microkernel, FewRowsKernelMatchesReferenceAndFullKernelBitForBit) {
     for (size_t m = 1; m <= few_rows; ++m)
       for (size_t n : ns) {
         kernel_case c{m, n, kc};
-        c.clamp = (m + n) % 2 == 0;
+        c.clamp = clamp_in_turn(m + n);
         const std::string error = few_rows_case(kernel(), c, seed++);
         EXPECT_EQ(error, "");
         if (!error.empty() && ++failures > 10) return;
@@ -375,7 +384,7 @@ TEST_P(Microkernel, FewRowsKernelMatchesReferenceAndFullKernelBitForBit) {
   for (block_position position :
        {block_position::only, block_position::first, block_position::last, block_position::middle})
     for (residual_mode residual : {residual_mode::none, residual_mode::separate, residual_mode::in_place})
-      for (bool clamp : {false, true})
+      for (clamp_mode clamp : kClampModes)
         for (size_t m = 1; m <= few_rows; ++m)
           for (size_t n : edge_ns)
             for (size_t kc : {size_t{7}, size_t{130}}) {
@@ -385,7 +394,7 @@ TEST_P(Microkernel, FewRowsKernelMatchesReferenceAndFullKernelBitForBit) {
               if (!error.empty() && ++failures > 10) return;
             }
   for (size_t m = 1; m <= few_rows; ++m) {
-    kernel_case c{m, 7 * nr + 3, 130, block_position::last, residual_mode::none, true, true};
+    kernel_case c{m, 7 * nr + 3, 130, block_position::last, residual_mode::none, clamp_mode::both, true};
     EXPECT_EQ(few_rows_case(kernel(), c, 77), "");
   }
 }
@@ -422,7 +431,7 @@ TEST_P(Microkernel, NarrowKernelsMatchReferenceAndWiderKernel) {
       for (size_t m = 1; m <= mr; ++m)
         for (size_t n = 1; n <= 2 * nr + 1; n += quick_mode() ? 3 : 1) {
           kernel_case c{m, n, kc};
-          c.clamp = (m + n) % 2 == 0;
+          c.clamp = clamp_in_turn(m + n);
           const std::string error = narrow_case(*narrow, *wider, c, seed++);
           EXPECT_EQ(error, "");
           if (!error.empty() && ++failures > 10) return;
@@ -432,7 +441,7 @@ TEST_P(Microkernel, NarrowKernelsMatchReferenceAndWiderKernel) {
     for (block_position position :
          {block_position::only, block_position::first, block_position::last, block_position::middle})
       for (residual_mode residual : {residual_mode::none, residual_mode::separate, residual_mode::in_place})
-        for (bool clamp : {false, true})
+        for (clamp_mode clamp : kClampModes)
           for (size_t m : ms)
             for (size_t n : ns)
               for (size_t kc : {size_t{1}, size_t{2}, size_t{7}, size_t{17}, size_t{257}}) {
@@ -444,7 +453,7 @@ TEST_P(Microkernel, NarrowKernelsMatchReferenceAndWiderKernel) {
     for (size_t m : ms)
       for (block_position position : {block_position::only, block_position::last})
         for (size_t kc : {size_t{17}, size_t{18}}) {
-          kernel_case c{m, nr, kc, position, residual_mode::none, true, true};
+          kernel_case c{m, nr, kc, position, residual_mode::none, clamp_mode::both, true};
           EXPECT_EQ(narrow_case(*narrow, *wider, c, 78), "");
           // No clamp: an infinite input stays infinite, and times the zero padding of a
           // lone last channel's pair would make NaN.
