@@ -83,8 +83,18 @@ size_t even_parts(size_t units, size_t wanted) {
 
 task_tile tile_of_split_task(const run_plan& plan, size_t index, size_t pixels, size_t out_channels) {
   task_tile t;
-  const size_t pixel_tile = index % plan.pixel_tiles;
-  const size_t channel_tile = (index / plan.pixel_tiles) % plan.channel_tiles;
+  size_t pixel_tile = 0, channel_tile = 0;
+  if (plan.pixels_outer) {
+    const size_t tiles_per_range = plan.channel_tiles / plan.channel_ranges;
+    const size_t range_tasks = plan.pixel_tiles * tiles_per_range;
+    const size_t in_group = index % (range_tasks * plan.channel_ranges);
+    const size_t in_range = in_group % range_tasks;
+    pixel_tile = in_range / tiles_per_range;
+    channel_tile = in_group / range_tasks * tiles_per_range + in_range % tiles_per_range;
+  } else {
+    pixel_tile = index % plan.pixel_tiles;
+    channel_tile = (index / plan.pixel_tiles) % plan.channel_tiles;
+  }
   t.group = index / plan.pixel_tiles / plan.channel_tiles;
   const size_t rows = divide_round_up(pixels, plan.mr);
   t.pixel_begin = part_begin(rows, plan.pixel_tiles, pixel_tile) * plan.mr;
@@ -113,9 +123,22 @@ tile_limits plan_tile_limits(size_t in_channels, size_t out_channels, const chan
       std::max<size_t>(1, std::min(l2_floats / 2 / std::max(channels.nc, nr), kMaxPixelTile) / mr);
   // A size past size_t is not small.
   size_t padded_out = 0, weight_bytes = 0;
-  limits.small_weights = checked_mul(limits.panels, nr, &padded_out) &&
-                         checked_mul(in_channels, padded_out, &weight_bytes) &&
-                         checked_mul(weight_bytes, element_bytes, &weight_bytes) && weight_bytes <= c.l2.bytes / 4;
+  const bool weight_bytes_fit = checked_mul(limits.panels, nr, &padded_out) &&
+                                checked_mul(in_channels, padded_out, &weight_bytes) &&
+                                checked_mul(weight_bytes, element_bytes, &weight_bytes);
+  limits.small_weights = weight_bytes_fit && weight_bytes <= c.l2.bytes / 4;
+  // Pixel bands: a channel tile's pass over every pixel reads every input row again,
+  // from L3 or memory once the rows outgrow L2, and each row is a new stream for the
+  // prefetchers, which stop at every 4 KiB page (twice per row when a row straddles a
+  // page). Rows that fill half of L2, beside a weight block in the other half, come from
+  // far once and from L2 for every other channel tile of the band, while each band reads
+  // the weights again: only weights that L3 keeps (half of it), never ones that each
+  // band would stream from memory (docs/tuning.md, "Pixel bands").
+  size_t row_bytes = 0;
+  limits.band_rows = 0;
+  if (weight_bytes_fit && weight_bytes <= c.l3.bytes / 2 && checked_mul(in_channels, element_bytes, &row_bytes))
+    limits.band_rows = std::min(std::max<size_t>(1, std::min(c.l2.bytes / 2 / row_bytes, kMaxPixelTile) / mr),
+                                limits.rows_in_l2);
   return limits;
 }
 
@@ -162,6 +185,17 @@ run_plan plan_run(const tile_limits& limits, size_t pixels, size_t groups, size_
     while (groups * channel_tiles * pixel_tiles % threads != 0 && pixel_tiles < rows) ++pixel_tiles;
   }
   run_plan plan;
+  // Pixel bands where several channel tiles would each read more input rows than L2
+  // holds. On several threads each thread takes its own range of channel tiles where
+  // they divide evenly, so a band's rows come from far once for all threads and each
+  // thread streams only its share of the weights (docs/tuning.md, "Pixel bands").
+  plan.pixels_outer = limits.band_rows != 0 && channel_tiles > 1 && rows > limits.band_rows;
+  plan.channel_ranges = 1;
+  if (plan.pixels_outer) {
+    pixel_tiles = std::max(pixel_tiles, divide_round_up(rows, limits.band_rows));
+    if (threads > 1 && channel_tiles % threads == 0) plan.channel_ranges = threads;
+    while (groups * channel_tiles * pixel_tiles % threads != 0 && pixel_tiles < rows) ++pixel_tiles;
+  }
   plan.mr = mr;
   plan.nr = nr;
   plan.pixel_tiles = pixel_tiles;

@@ -32,13 +32,20 @@ struct run_plan {
   size_t pixel_tiles;    // tiles over the pixels
   size_t channel_tiles;  // tiles over the output channels of one group
   size_t mr, nr;         // the register tile the cuts follow
+  // The order of the tasks of one group. false: the channel tiles outside, each walking
+  // every pixel tile. true (pixel bands): the channel tiles are cut into channel_ranges
+  // ranges (one per thread where they divide evenly), and each range walks the pixel
+  // tiles, every channel tile of the range on one pixel tile before the next.
+  bool pixels_outer;
+  size_t channel_ranges;  // 1 unless pixels_outer
 };
 
 // The largest pixel tile a run uses: the tile loop keeps its row pointers on the stack.
 constexpr size_t kMaxPixelTile = 1024;
 
 // The output block of task `index` (0 <= index < task_count): tasks of one channel
-// tile and group are consecutive, so a thread's run of tasks reuses one weight block.
+// tile and group are consecutive, so a thread's run of tasks reuses one weight block;
+// in a plan of pixel bands, tasks of one pixel tile are, so it reuses one band of input.
 struct task_tile {
   size_t group;
   size_t pixel_begin, pixel_count;
@@ -67,6 +74,7 @@ struct tile_limits {
   size_t panels;         // register panels of output channels
   size_t channel_tiles;  // tiles over the output channels before threads ask for more
   size_t rows_in_l2;     // register rows of pixels a tile's outputs may hold
+  size_t band_rows;      // register rows of a pixel band (run_plan::pixels_outer); 0: no bands
   size_t few_rows;       // runs of at most this many pixels go to the few-rows kernel
   bool small_weights;    // a group's weights fill at most a quarter of L2: every thread can hold them all
 };

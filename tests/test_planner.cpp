@@ -281,6 +281,50 @@ TEST(Planner, LargerWeightsGiveEachThreadItsOwnChannels) {
   EXPECT_EQ(task_count(small, 1) % 2, 0u);
 }
 
+// Whether each pixel tile shows up in one unbroken run of `tiles`: the band's input
+// rows are then read from beyond L2 once, not once per channel tile.
+bool pixel_tiles_in_unbroken_runs(const std::vector<task_tile>& tiles) {
+  std::vector<size_t> finished;
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    if (std::find(finished.begin(), finished.end(), tiles[i].pixel_begin) != finished.end()) return false;
+    if (i + 1 == tiles.size() || tiles[i + 1].pixel_begin != tiles[i].pixel_begin)
+      finished.push_back(tiles[i].pixel_begin);
+  }
+  return true;
+}
+
+// 64x64 1024->1024 (16 MiB of input rows of 4 KiB, 4 MiB of weights in 8 channel
+// tiles): every channel tile used to walk all 4096 pixels, reading each input row
+// from L3 or memory 8 times. Pixel bands whose rows fill half of L2 are walked by every
+// channel tile in turn instead; on two threads each thread keeps its own channel tiles.
+TEST(Planner, WideInputsAreWalkedInPixelBands) {
+  const cache_sizes caches = zen5_caches();
+  const size_t pixels = 64 * 64, ci = 1024, co = 1024;
+  const channel_plan channels = plan_channels(ci, co, 10, 32, caches);
+  for (size_t threads : {1, 2}) {
+    SCOPED_TRACE(testing::Message() << threads << " thread(s)");
+    const run_plan plan = plan_run(pixels, 1, ci, co, channels, 10, 32, threads, caches);
+    EXPECT_GT(plan.channel_tiles, 1u);
+    EXPECT_LE(plan.pixel_tile * ci * sizeof(float), caches.l2.bytes / 2);
+    std::vector<std::vector<task_tile>> per_thread;
+    for (size_t thread = 0; thread < threads; ++thread)
+      per_thread.push_back(tasks_of_thread(plan, thread, threads, pixels, co));
+    for (const std::vector<task_tile>& tiles : per_thread) EXPECT_TRUE(pixel_tiles_in_unbroken_runs(tiles));
+    if (threads == 2) {
+      // Each thread streams only its own half of the weights.
+      for (const task_tile& first : per_thread[0])
+        for (const task_tile& second : per_thread[1]) ASSERT_NE(first.channel_begin, second.channel_begin);
+    }
+  }
+  // Inputs that half of L2 holds are not cut into bands: 14x14 256->1024.
+  const channel_plan small_input = plan_channels(256, 1024, 10, 32, caches);
+  EXPECT_EQ(plan_run(196, 1, 256, 1024, small_input, 10, 32, 1, caches).pixel_tiles, 1u);
+  // Nor are inputs whose weights L3 does not keep: every band would stream all of them
+  // from memory again (7x7 4096->4096, 64 MiB of weights, 784 KiB of input).
+  const channel_plan huge_weights = plan_channels(4096, 4096, 10, 32, caches);
+  EXPECT_EQ(plan_run(49, 1, 4096, 4096, huge_weights, 10, 32, 1, caches).pixel_tiles, 1u);
+}
+
 // Weights whose size overflows size_t are not small (and planning them does not overflow).
 TEST(Planner, HugeWeightsAreNotSmall) {
   const cache_sizes caches = zen5_caches();

@@ -288,9 +288,10 @@ bool print_tiles(pw_isa isa, const layer_args& args, const layer_sizes& sizes, c
   const std::string packed =
       weights != nullptr ? "packed weights " + std::to_string(info.packed_weight_bytes / 1024) + " KiB" : "not created";
   std::printf("  %-12s mr %2zu  nr %2zu  kc %5zu  nc %5zu  pixel tile %5zu  channel tile %5zu  tiles %zu x %zu "
-              "(pixels x channels) x %zu group(s) = %zu tasks  %s%s%s\n",
+              "(pixels x channels) x %zu group(s) = %zu tasks%s  %s%s%s\n",
               pw_isa_name(info.isa), info.mr, info.nr, info.kc, info.nc, run.pixel_tile, run.channel_tile,
-              run.pixel_tiles, run.channel_tiles, args.groups, pw::task_count(run, args.groups), packed.c_str(), note,
+              run.pixel_tiles, run.channel_tiles, args.groups, pw::task_count(run, args.groups),
+              run.pixels_outer ? " in pixel bands" : "", packed.c_str(), note,
               (planned.kc != info.kc || planned.nc != info.nc) ? "  (differs from plan_channels!)" : "");
   return true;
 }
