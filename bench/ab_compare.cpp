@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "layer_suites.h"
+#include "tensor_buffer.h"
 #include "pointwise/pointwise.h"
 
 namespace {
@@ -156,14 +157,14 @@ bool compare_layer(const layer& l, library (&libs)[2], pw_threadpool* (&pools)[2
   std::mt19937 random(7);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   auto filled = [&](size_t count) {
-    std::vector<float> v(count);
+    pw_bench::tensor_buffer<float> v(count);
     for (float& x : v) x = uniform(random);
     return v;
   };
-  const std::vector<float> input = filled(l.in_pixels() * l.in_channels);
-  const std::vector<float> weights = filled(l.in_channels * l.out_channels);
-  const std::vector<float> bias = filled(l.out_channels);
-  std::vector<float> output(l.out_pixels() * l.out_channels);
+  const pw_bench::tensor_buffer<float> input = filled(l.in_pixels() * l.in_channels);
+  const pw_bench::tensor_buffer<float> weights = filled(l.in_channels * l.out_channels);
+  const pw_bench::tensor_buffer<float> bias = filled(l.out_channels);
+  pw_bench::tensor_buffer<float> output(l.out_pixels() * l.out_channels);
 
   pw_conv* convs[2] = {nullptr, nullptr};
   for (int i = 0; i < 2; ++i) {

@@ -100,8 +100,8 @@ class kernel_alone_runner final : public conv_runner {
   size_t mr_ = 0, nc_ = 0, kc_ = 0;
   const void* rows_[16] = {};  // the largest MR of the variants is 14
   bool bf16_output_ = false;
-  std::vector<float> output_;
-  std::vector<uint16_t> output_bf16_;
+  tensor_buffer<float> output_;
+  tensor_buffer<uint16_t> output_bf16_;
   pw::gemm_tile timed_{};
 };
 

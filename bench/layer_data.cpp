@@ -19,14 +19,15 @@ std::vector<float> random_floats(size_t count, uint32_t seed) {
   return values;
 }
 
-std::vector<float> absolute(std::vector<float> values) {
+template <class Values>
+Values absolute(Values values) {
   for (float& v : values) v = std::fabs(v);
   return values;
 }
 
 // One run of the scalar variant (tested against a double-precision reference by the
 // test suite) with the given clamp and math.
-std::string run_scalar(const layer& l, const std::vector<float>& input, const std::vector<float>& weights_io,
+std::string run_scalar(const layer& l, const tensor_buffer<float>& input, const std::vector<float>& weights_io,
                        const std::vector<float>& bias, float output_min, pw_math math, std::vector<float>* output) {
   pw_conv_desc desc;
   pw_conv_desc_init(&desc, l.in_channels, l.out_channels);
@@ -99,7 +100,8 @@ const layer_data& data_for(const layer& l, bool with_bf16_reference) {
   if (cached_layer != &l) {
     layer_data data;
     const uint32_t seed = static_cast<uint32_t>(l.in_channels * 7919 + l.out_channels * 31 + l.height);
-    data.input = random_floats(l.in_pixels() * l.in_channels, seed);
+    const std::vector<float> input = random_floats(l.in_pixels() * l.in_channels, seed);
+    data.input.assign(input.begin(), input.end());
     data.input_bf16.resize(data.input.size());
     for (size_t i = 0; i < data.input.size(); ++i) data.input_bf16[i] = to_bf16(data.input[i]);
     data.weights_io = random_floats(l.in_channels * l.out_channels, seed + 1);

@@ -8,6 +8,7 @@
 
 #include "layer_suites.h"
 #include "precision.h"
+#include "tensor_buffer.h"
 
 namespace pw_bench {
 
@@ -18,8 +19,8 @@ struct expected_output {
 };
 
 struct layer_data {
-  std::vector<float> input;          // in_pixels x Ci, NHWC
-  std::vector<uint16_t> input_bf16;  // the input rounded to bf16 (bits)
+  tensor_buffer<float> input;          // in_pixels x Ci, NHWC
+  tensor_buffer<uint16_t> input_bf16;  // the input rounded to bf16 (bits)
   std::vector<float> weights_io;     // Ci x Co (pointwise PW_WEIGHTS_IO, a row-major GEMM B)
   std::vector<float> weights_oi;     // Co x Ci (PyTorch OIHW, oneDNN oihw, XNNPACK OHWI)
   std::vector<float> bias;           // Co

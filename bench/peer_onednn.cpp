@@ -69,7 +69,7 @@ class onednn_runner final : public conv_runner {
     stream_.wait();
   }
   std::vector<float> output_values() const override {
-    if (output_bf16_.empty()) return output_f32_;
+    if (output_bf16_.empty()) return {output_f32_.begin(), output_f32_.end()};
     std::vector<float> values(output_bf16_.size());
     for (size_t i = 0; i < values.size(); ++i) values[i] = from_bf16(output_bf16_[i]);
     return values;
@@ -79,8 +79,8 @@ class onednn_runner final : public conv_runner {
  private:
   dnnl::engine engine_;
   dnnl::stream stream_;
-  std::vector<float> output_f32_;
-  std::vector<uint16_t> output_bf16_;
+  tensor_buffer<float> output_f32_;
+  tensor_buffer<uint16_t> output_bf16_;
   dnnl::convolution_forward conv_;
   memory src_, weights_, bias_, dst_;
   std::string implementation_;

@@ -35,7 +35,7 @@ class openblas_runner final : public conv_runner {
                 output_.data(), n);
     bias_relu();
   }
-  std::vector<float> output_values() const override { return output_; }
+  std::vector<float> output_values() const override { return {output_.begin(), output_.end()}; }
   std::string label() const override { return openblas_get_corename(); }
   void after_row() override {
     // OpenBLAS's workers spin for a while after a call: let them fall asleep so they
@@ -63,8 +63,8 @@ class openblas_runner final : public conv_runner {
   const layer& layer_;
   const layer_data& data_;
   size_t threads_;
-  std::vector<float> gathered_;
-  std::vector<float> output_;
+  tensor_buffer<float> gathered_;
+  tensor_buffer<float> output_;
 };
 
 std::unique_ptr<conv_runner> make_openblas(const layer& l, const layer_data& data, precision, size_t threads,

@@ -22,17 +22,17 @@ pthreadpool_t xnnpack_pool(size_t threads) {
 
 class xnnpack_runner final : public conv_runner {
  public:
-  xnnpack_runner(xnn_operator_t op, pthreadpool_t pool, std::vector<float> output)
+  xnnpack_runner(xnn_operator_t op, pthreadpool_t pool, tensor_buffer<float> output)
       : op_(op), pool_(pool), output_(std::move(output)) {}
   ~xnnpack_runner() override { xnn_delete_operator(op_); }
   void run() override { xnn_run_operator(op_, pool_); }
-  std::vector<float> output_values() const override { return output_; }
-  std::vector<float>* output_buffer() { return &output_; }
+  std::vector<float> output_values() const override { return {output_.begin(), output_.end()}; }
+  tensor_buffer<float>* output_buffer() { return &output_; }
 
  private:
   xnn_operator_t op_;
   pthreadpool_t pool_;
-  std::vector<float> output_;
+  tensor_buffer<float> output_;
 };
 
 std::unique_ptr<conv_runner> make_xnnpack(const layer& l, const layer_data& data, precision, size_t threads,
@@ -52,7 +52,7 @@ std::unique_ptr<conv_runner> make_xnnpack(const layer& l, const layer_data& data
     *error = "xnn_create_convolution2d_nhwc_f32 failed with status " + std::to_string(status);
     return nullptr;
   }
-  std::vector<float> output(l.out_pixels() * l.out_channels);
+  tensor_buffer<float> output(l.out_pixels() * l.out_channels);
   pthreadpool_t pool = xnnpack_pool(threads);
   status = xnn_setup_convolution2d_nhwc_f32(op, 1, l.height, l.width, data.input.data(), output.data(), pool);
   if (status != xnn_status_success) {

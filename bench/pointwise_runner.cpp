@@ -25,7 +25,7 @@ class pointwise_runner final : public conv_runner {
 
   void run() override { pw_conv_run(conv_, 1, layer_.height, layer_.width, input_, 0, output_, 0, nullptr, 0, pool_); }
   std::vector<float> output_values() const override {
-    if (output_bf16_.empty()) return output_f32_;
+    if (output_bf16_.empty()) return {output_f32_.begin(), output_f32_.end()};
     std::vector<float> values(output_bf16_.size());
     for (size_t i = 0; i < values.size(); ++i) values[i] = from_bf16(output_bf16_[i]);
     return values;
@@ -47,8 +47,8 @@ class pointwise_runner final : public conv_runner {
   pw_threadpool* pool_;
   const void* input_;
   void* output_;
-  std::vector<float> output_f32_;
-  std::vector<uint16_t> output_bf16_;
+  tensor_buffer<float> output_f32_;
+  tensor_buffer<uint16_t> output_bf16_;
 };
 
 }  // namespace
