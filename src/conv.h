@@ -32,6 +32,11 @@ struct pw_conv {
   // The packed weights outgrow L2, so a run brings each block in from L3 or memory:
   // the tile loop asks the kernel to stream it (gemm_tile::stream_weights).
   bool stream_weights;
+  // A run of at most this many pixels is one kernel call, made without a plan or a
+  // task (0: never): one group, stride 1, one block of input channels read in place,
+  // one tile of output channels, an fp32 output. The plan of such a run is that one
+  // call on any thread count (with several threads, when it has one panel).
+  size_t single_call_pixels;
 };
 
 namespace pw {
@@ -39,6 +44,10 @@ namespace pw {
 // The most elements of one input row the tile loop converts per kernel call (it
 // rounds or widens mr rows x kc channels into a stack buffer): kc is planned no larger.
 constexpr size_t kMaxConvertedRowElements = 512;
+
+// The most pixels a run makes in one kernel call without a plan (pw_conv::single_call_pixels):
+// the call keeps their row pointers on the stack.
+constexpr size_t kMaxSingleCallPixels = 16;
 
 // The most fp32 outputs one register group keeps for a bf16 output tensor (its
 // partial sums stay fp32 until the last block): mr x nc is planned no larger.
