@@ -334,11 +334,12 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "the residual (%zu pixels, residual_pixel_stride %zu) overflows the address space", pixels,
                 residual_stride);
-  const tensor_layout output_layout{output, pixels, output_stride, out_channels, output_bytes};
+  // Built where the address ranges meet only (GCC stores it on the stack wherever it is in scope).
+  auto output_layout = [&] { return tensor_layout{output, pixels, output_stride, out_channels, output_bytes}; };
   shared_element shared;  // set when an overlap is found; not cleared (GCC would zero it with rep stos)
   // The element walk only where the address ranges meet.
   if (ranges_overlap(input_range, output_range) &&
-      tensors_share_element(output_layout, {input, input_pixels, input_stride, in_channels, input_bytes}, &shared))
+      tensors_share_element(output_layout(), {input, input_pixels, input_stride, in_channels, input_bytes}, &shared))
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "output (%p) overlaps input (%p): output pixel %zu channel %zu is input pixel %zu channel %zu",
                 output, input, shared.a_pixel, shared.a_channel,
@@ -349,7 +350,7 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
                   "residual is output (in place) but residual_pixel_stride (%zu) differs from output_pixel_stride (%zu)",
                   residual_stride, output_stride);
   } else if (residual != nullptr && ranges_overlap(residual_range, output_range) &&
-             tensors_share_element(output_layout, {residual, pixels, residual_stride, out_channels, output_bytes},
+             tensors_share_element(output_layout(), {residual, pixels, residual_stride, out_channels, output_bytes},
                                    &shared)) {
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "residual (%p) overlaps output (%p) without being the same pointer: output pixel %zu channel %zu is "
