@@ -250,25 +250,21 @@ void run_tile(void* opaque, size_t index) {
   }
 }
 
-// A run of at most conv.single_call_pixels pixels: the one kernel call its plan makes,
-// without the plan, the task and the tile loop, which cost such a run more than its
-// arithmetic does (docs/tuning.md, "Small calls").
-void run_single_call(const pw_conv& conv, size_t pixels, const unsigned char* input, size_t input_stride_bytes,
+// A run that is its plan's one task (see pw_conv::single_task_pixels): the tile
+// loop's kernel calls, one a register group, without the plan, the task and the tile
+// loop, which cost such a run more than its arithmetic does (docs/tuning.md, "Small calls").
+void run_single_task(const pw_conv& conv, size_t pixels, const unsigned char* input, size_t input_stride_bytes,
                      float* output, size_t output_stride, const float* residual, size_t residual_stride) {
   const microkernel& kernel = *conv.kernel;
   denormal_flush_scope flush(conv.flush_denormals);
-  const void* rows[kMaxSingleCallPixels];
+  const void* rows[kMaxSingleTaskPixels];
   for (size_t m = 0; m < pixels; ++m) rows[m] = input + m * input_stride_bytes;
   gemm_tile tile;
-  tile.mr = pixels;
   tile.nc = conv.out_channels;
   tile.kc = conv.in_channels;
-  tile.input_rows = rows;
   tile.input_offset = 0;
   tile.weights = conv.packed_weights + conv.first_block_offset;
-  tile.output = output;
   tile.output_stride = output_stride;
-  tile.residual = residual;
   tile.residual_stride = residual_stride;
   tile.first_block = true;
   tile.last_block = true;
@@ -278,7 +274,23 @@ void run_single_call(const pw_conv& conv, size_t pixels, const unsigned char* in
   tile.bf16_output_stride = 0;
   tile.bf16_residual = nullptr;
   tile.bf16_residual_stride = 0;
-  (pixels <= kernel.few_rows ? kernel.gemm_few_rows : kernel.gemm)(tile);
+  if (pixels <= kernel.mr) {  // one register group: its call without the loop, which measured slower
+    tile.mr = pixels;
+    tile.input_rows = rows;
+    tile.output = output;
+    tile.residual = residual;
+    tile.stream_weights = conv.stream_weights;
+    (pixels <= kernel.few_rows ? kernel.gemm_few_rows : kernel.gemm)(tile);
+    return;
+  }
+  for (size_t m0 = 0; m0 < pixels; m0 += kernel.mr) {
+    tile.mr = std::min(kernel.mr, pixels - m0);
+    tile.input_rows = rows + m0;
+    tile.output = output + m0 * output_stride;
+    tile.residual = residual != nullptr ? residual + m0 * residual_stride : nullptr;
+    tile.stream_weights = conv.stream_weights && m0 == 0;
+    (tile.mr <= kernel.few_rows ? kernel.gemm_few_rows : kernel.gemm)(tile);
+  }
 }
 
 }  // namespace
@@ -360,8 +372,11 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
   }
 
   const size_t threads = threads_of(threadpool);
-  if (pixels <= conv->single_call_pixels && (threads <= 1 || conv->tiles.panels == 1)) {
-    run_single_call(*conv, pixels, static_cast<const unsigned char*>(input), input_stride * input_bytes,
+  const bool single_task = threads <= 1 ? pixels <= conv->single_task_pixels
+                                        : pixels <= conv->kernel->mr && conv->single_task_pixels != 0 &&
+                                              conv->tiles.panels == 1;
+  if (single_task) {
+    run_single_task(*conv, pixels, static_cast<const unsigned char*>(input), input_stride * input_bytes,
                     static_cast<float*>(output), output_stride, static_cast<const float*>(residual), residual_stride);
     return PW_OK;
   }
