@@ -16,7 +16,7 @@ namespace {
 class kernel_alone_runner final : public conv_runner {
  public:
   kernel_alone_runner(const layer& l, const layer_data& data, pw_conv* conv)
-      : conv_(conv), kernel_(*conv->variant->kernel) {
+      : conv_(conv), kernel_(*conv->kernel) {
     const pw_conv& c = *conv;
     const bool bf16_rows = kernel_.input_type == pw::element_type::bf16;
     // What one task of the layer's run on one thread gives its kernel calls: a full
@@ -125,7 +125,7 @@ std::unique_ptr<conv_runner> make_kernel_alone_runner(const layer& l, const laye
     *error = std::string("pw_conv_create: ") + pw_last_error();
     return nullptr;
   }
-  if (conv->groups != 1 || conv->variant->kernel->mr > 16 || pw::needs_row_conversion(*conv->variant->kernel, desc)) {
+  if (conv->groups != 1 || conv->kernel->mr > 16 || pw::needs_row_conversion(*conv->kernel, desc)) {
     pw_conv_destroy(conv);
     *error = "the kernel-alone row needs one group, mr <= 16 and rows the kernel reads in place";
     return nullptr;

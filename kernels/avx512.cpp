@@ -1,6 +1,7 @@
 // The AVX-512F variant. Compiled with -mavx512f only (plus AVX2/FMA, implied).
 #include "simd_ops_avx512.h"
 #include "gemm_few_rows_microkernel.h"
+#include "gemm_channel_pairs_avx512.h"
 #include "gemm_pairs_avx512.h"
 
 namespace pw {
@@ -31,12 +32,21 @@ void gemm_few_rows_avx512(const gemm_tile& t) {
 
 // Layers of 17..24 output channels: 10 pixels x 24 channels, channels 16..23 of two
 // pixels sharing a vector (kernels/gemm_pairs_avx512.h), 3 FMAs per pixel pair and
-// channel where the 10x32 tile spends 4. At 9..16 channels any tile fills one vector
-// per pixel, and taller ones than 10 rows measured no faster (docs/tuning.md, "Narrow
-// outputs").
+// channel where the 10x32 tile spends 4.
 constexpr size_t kAvx512NarrowFrom = 17;
-const microkernel avx512_pairs_microkernel = {kAvx512MR, kPairsNR, &gemm_pairs<kAvx512MR>, &f32_panel_layout,
-                                              element_type::f32, &this_unit_conversions, false};
+
+// Layers of 1..16 output channels and at least 16 input channels: pairs of input
+// channels per broadcast (kernels/gemm_channel_pairs_avx512.h), 12 loads per 20 FMAs
+// where a vector of 16 channels per pixel takes one load per FMA. Its end of block
+// (the even and odd sums added) lost to 10x32 below 8-12 input channels; 12 rows
+// measured no faster than 10 (docs/tuning.md, "Narrow outputs").
+constexpr size_t kAvx512ChannelPairsMinInChannels = 16;
+const microkernel avx512_channel_pairs_microkernel = {
+    kAvx512MR, kChannelPairsNR, &gemm_channel_pairs<kAvx512MR>, &f32_pair_layout, element_type::f32,
+    &this_unit_conversions, false, 0, 0, nullptr, nullptr, 0, 0, true};
+const microkernel avx512_pairs_microkernel = {
+    kAvx512MR, kPairsNR, &gemm_pairs<kAvx512MR>, &f32_panel_layout, element_type::f32, &this_unit_conversions,
+    false, 0, 0, nullptr, &avx512_channel_pairs_microkernel, 1, kAvx512ChannelPairsMinInChannels};
 
 }  // namespace
 

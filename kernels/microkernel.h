@@ -90,8 +90,16 @@ extern const weight_layout f32_panel_layout;
 // bf16 channel pairs (what vdpbf16ps and BFDOT read): per block and panel of NR output
 // channels, on the first block NR fp32 biases, then ceil(kc/2) rows of NR pairs of 32
 // bits, channel 2p in the low half and 2p+1 in the high half (zero past an odd kc);
-// weights always rounded to bf16 (kernels/bf16_pair_layout.cpp).
+// weights always rounded to bf16 (kernels/channel_pair_layout.cpp).
 extern const weight_layout bf16_pair_layout;
+
+// fp32 channel pairs: the same rows with a pair of floats for each output channel,
+// channel 2p first (what one 64-bit broadcast of an input row multiplies). In a panel
+// of more than NR/2 channels the even output channels' pairs come first, then the odd
+// ones' (one blend and one in-lane swap put the sums in channel order); the bias row
+// holds (bias, 0) pairs in the same order; weights rounded to bf16 for bf16 math only
+// (kernels/channel_pair_layout.cpp).
+extern const weight_layout f32_pair_layout;
 
 // The conversions the tile loop needs, compiled with the variant's own flags
 // (kernels/bf16.h): fp32 -> fp32 rounded to bf16, bf16 -> fp32 (exact), and fp32 ->
@@ -133,9 +141,19 @@ struct microkernel {
   gemm_kernel_fn gemm_few_rows = nullptr;
   // A second register tile for layers of few output channels, or nullptr: a conv of
   // narrow_from..narrow->nr output channels per group runs it instead, with its own
-  // mr, nr and packing (src/conv.h, kernel_for), and the same results bit for bit.
+  // mr, nr and packing, unless a narrower tile down the chain (narrow->narrow...)
+  // takes that count (src/conv.h, kernel_for). Same results bit for bit as this
+  // kernel, unless it sums_channel_pairs.
   const microkernel* narrow = nullptr;
   size_t narrow_from = 0;
+  // ... and only for layers of at least this many input channels per group (a tile
+  // whose end of block costs more than the wider one's pays for it over a long block).
+  size_t narrow_min_in_channels = 0;
+  // The kernel sums even and odd input channels of a block in separate lanes and adds
+  // the two sums at the block's end: its results are within the reference's bound but
+  // not bit for bit those of the kernel it narrows (still the same for any thread
+  // count: a conv runs one kernel).
+  bool sums_channel_pairs = false;
 };
 
 // One constant-initialised object per variant built, `<name>_microkernel` in

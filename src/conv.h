@@ -54,12 +54,16 @@ constexpr size_t kMaxSingleTaskPixels = 16;
 // partial sums stay fp32 until the last block): mr x nc is planned no larger.
 constexpr size_t kMaxBf16OutputTileFloats = 8192;
 
-// The register tile a conv of desc runs on a variant's kernel: its narrow tile for the
-// output channel counts that tile was measured faster for, else the kernel itself.
+// The register tile a conv of desc runs on a variant's kernel: the narrowest tile of
+// its chain of narrow tiles whose ranges hold the output and input channel counts
+// (each tile taking the layers it was measured faster for), else the kernel itself.
 inline const microkernel& kernel_for(const microkernel& kernel, const pw_conv_desc& d) {
-  const bool narrow = kernel.narrow != nullptr && d.out_channels >= kernel.narrow_from &&
-                      d.out_channels <= kernel.narrow->nr;
-  return narrow ? *kernel.narrow : kernel;
+  const microkernel* chosen = &kernel;
+  for (const microkernel* k = &kernel; k->narrow != nullptr; k = k->narrow)
+    if (d.out_channels >= k->narrow_from && d.out_channels <= k->narrow->nr &&
+        d.in_channels >= k->narrow_min_in_channels)
+      chosen = k->narrow;
+  return *chosen;
 }
 
 // Whether the tile loop must convert the input rows for this kernel: they are not

@@ -1,7 +1,7 @@
 // Every microkernel called directly on packed panels (the bf16 kernels on bf16 rows and
-// their channel-pair layout), and each few-rows and narrow-output kernel against the
-// variant's full one bit for bit: every row count 1..MR, every column count 1..2*NR+1,
-// input-channel blocks of 1, 2, 3, 7, 16, 17, 64 and 257 (odd ones end on a lone
+// their channel-pair layout), each few-rows kernel against the variant's full one bit
+// for bit, and each narrow-output kernel against the tile it narrows: every row count
+// 1..MR, every column count 1..2*NR+1, input-channel blocks of 1, 2, 3, 7, 16, 17, 64 and 257 (odd ones end on a lone
 // channel), each position of the block (first, last, both, neither: partial sums) at
 // odd and even input offsets, residual off / separate / in place, clamp on and off,
 // NaN inputs, against a double-precision reference.
@@ -13,11 +13,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bf16.h"
@@ -67,13 +69,14 @@ struct kernel_case {
   residual_mode residual = residual_mode::none;
   bool clamp = false;
   bool nan_input = false;  // one input of row min(1, m-1) is NaN
+  bool inf_last_input = false;  // the block's last input channel of row 0 is +infinity
   bool stream_weights = false;
   std::string describe() const {
     static const char* positions[] = {"only", "first", "last", "middle"};
     static const char* residuals[] = {"none", "separate", "in place"};
     std::ostringstream s;
     s << "m=" << m << " n=" << n << " kc=" << kc << " block=" << positions[static_cast<int>(position)]
-      << " residual=" << residuals[static_cast<int>(residual)] << " clamp=" << clamp << (nan_input ? " NaN input" : "")
+      << " residual=" << residuals[static_cast<int>(residual)] << " clamp=" << clamp << (nan_input ? " NaN input" : "") << (inf_last_input ? " infinite last input" : "")
       << (stream_weights ? " streamed weights" : "");
     return s.str();
   }
@@ -119,6 +122,7 @@ std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c,
     kernel_rows[m] = row;
     for (size_t i = 0; i < total; ++i) row[i] = (i >= k0 && i < k0 + c.kc) ? x[m * total + i] : NAN;
     if (c.nan_input && m == (c.m > 1 ? 1 : 0)) row[k0 + c.kc / 2] = NAN;
+    if (c.inf_last_input && m == 0) row[k0 + c.kc - 1] = INFINITY;
     if (m != 0)  // row 0 is the last in memory: the guard page follows it
       for (size_t i = total; i < in_stride; ++i) row[i] = NAN;
     if (bf16) {
@@ -201,7 +205,9 @@ std::string run_kernel_case(const pw::microkernel& kernel, const kernel_case& c,
       }
       const double bound = (static_cast<double>(c.kc) + 2) * std::ldexp(1.0, -23) * magnitude;
       const float y = tile[m * out_stride + o];
-      const bool ok = std::isnan(sum) ? std::isnan(y) : std::fabs(y - sum) <= bound;
+      const bool ok = std::isnan(sum)   ? std::isnan(y)
+                      : std::isinf(sum) ? y == sum
+                                        : std::fabs(y - sum) <= bound;
       if (!ok) {
         errors << " [" << m << "][" << o << "]=" << y << " want " << sum << " +- " << bound << ";";
         ++misses;
@@ -384,66 +390,96 @@ TEST_P(Microkernel, FewRowsKernelMatchesReferenceAndFullKernelBitForBit) {
   }
 }
 
-// The narrow-output tile (its own mr, nr and packing) against the reference, the
-// sentinels and the guard pages, and bit for bit against the variant's full kernel on
-// the same weights: every row count, every column count over two of its panels, short
-// and long blocks, every block position, residual and clamp, NaN.
-TEST_P(Microkernel, NarrowKernelMatchesReferenceAndFullKernelBitForBit) {
-  const pw::microkernel* narrow = kernel().narrow;
+// Each narrow-output tile of the variant's chain (its own mr, nr and packing) against
+// the reference, the sentinels and the guard pages, and bit for bit against the tile it
+// narrows on the same weights unless it sums_channel_pairs: every row count, every
+// column count over two of its panels, short and long blocks (odd ones end on a lone
+// channel), every block position, residual and clamp, NaN.
+std::string narrow_case(const pw::microkernel& narrow, const pw::microkernel& wider, const kernel_case& c,
+                        uint32_t seed) {
+  if (narrow.sums_channel_pairs) return run_kernel_case(narrow, c, seed);
+  return same_bits_case(narrow, narrow.gemm, wider, c, seed);
+}
+
+TEST_P(Microkernel, NarrowKernelsMatchReferenceAndWiderKernel) {
   // Without one (narrow_from 0), every conv runs the full kernel.
-  if (narrow == nullptr) {
+  if (kernel().narrow == nullptr) {
     EXPECT_EQ(kernel().narrow_from, 0u) << "narrow_from without a narrow kernel";
     return;
   }
-  ASSERT_GE(kernel().narrow_from, 1u);
-  ASSERT_LE(kernel().narrow_from, narrow->nr);
-  EXPECT_EQ(narrow->narrow, nullptr);
-  const size_t mr = narrow->mr, nr = narrow->nr;
-  const std::vector<size_t> ks =
-      quick_mode() ? std::vector<size_t>{1, 17, 130} : std::vector<size_t>{1, 2, 3, 7, 16, 17, 64, 257};
-  uint32_t seed = 9000;
-  size_t failures = 0;
-  for (size_t kc : ks)
-    for (size_t m = 1; m <= mr; ++m)
-      for (size_t n = 1; n <= 2 * nr + 1; n += quick_mode() ? 3 : 1) {
-        kernel_case c{m, n, kc};
-        c.clamp = (m + n) % 2 == 0;
-        const std::string error = same_bits_case(*narrow, narrow->gemm, kernel(), c, seed++);
-        EXPECT_EQ(error, "");
-        if (!error.empty() && ++failures > 10) return;
+  for (const pw::microkernel* wider = &kernel(); wider->narrow != nullptr; wider = wider->narrow) {
+    const pw::microkernel* narrow = wider->narrow;
+    SCOPED_TRACE("narrow tile " + std::to_string(narrow->mr) + "x" + std::to_string(narrow->nr));
+    ASSERT_GE(wider->narrow_from, 1u);
+    ASSERT_LE(wider->narrow_from, narrow->nr);
+    ASSERT_LT(narrow->nr, wider->nr) << "each tile of the chain is narrower than the one before";
+    const size_t mr = narrow->mr, nr = narrow->nr;
+    const std::vector<size_t> ks =
+        quick_mode() ? std::vector<size_t>{1, 17, 130} : std::vector<size_t>{1, 2, 3, 7, 16, 17, 64, 257};
+    uint32_t seed = 9000;
+    size_t failures = 0;
+    for (size_t kc : ks)
+      for (size_t m = 1; m <= mr; ++m)
+        for (size_t n = 1; n <= 2 * nr + 1; n += quick_mode() ? 3 : 1) {
+          kernel_case c{m, n, kc};
+          c.clamp = (m + n) % 2 == 0;
+          const std::string error = narrow_case(*narrow, *wider, c, seed++);
+          EXPECT_EQ(error, "");
+          if (!error.empty() && ++failures > 10) return;
+        }
+    const std::vector<size_t> ms = {1, 2, (mr + 1) / 2, mr - 1, mr};
+    const std::vector<size_t> ns = {1, wider->narrow_from, nr / 2, nr / 2 + 1, nr - 1, nr, nr + 1, 2 * nr + 1};
+    for (block_position position :
+         {block_position::only, block_position::first, block_position::last, block_position::middle})
+      for (residual_mode residual : {residual_mode::none, residual_mode::separate, residual_mode::in_place})
+        for (bool clamp : {false, true})
+          for (size_t m : ms)
+            for (size_t n : ns)
+              for (size_t kc : {size_t{1}, size_t{2}, size_t{7}, size_t{17}, size_t{257}}) {
+                kernel_case c{m, n, kc, position, residual, clamp};
+                const std::string error = narrow_case(*narrow, *wider, c, seed++);
+                EXPECT_EQ(error, "");
+                if (!error.empty() && ++failures > 10) return;
+              }
+    for (size_t m : ms)
+      for (block_position position : {block_position::only, block_position::last})
+        for (size_t kc : {size_t{17}, size_t{18}}) {
+          kernel_case c{m, nr, kc, position, residual_mode::none, true, true};
+          EXPECT_EQ(narrow_case(*narrow, *wider, c, 78), "");
+          // No clamp: an infinite input stays infinite, and times the zero padding of a
+          // lone last channel's pair would make NaN.
+          c = kernel_case{m, nr, kc, position};
+          c.inf_last_input = true;
+          EXPECT_EQ(narrow_case(*narrow, *wider, c, 79), "");
+        }
+    // A conv takes this tile for narrow_from..nr output channels and at least
+    // narrow_min_in_channels input channels, but for the layers a narrower tile further
+    // down the chain takes, and a wider one above nr or below the input channels.
+    const pw::microkernel* next = narrow->narrow;
+    const size_t fewest_in = std::max<size_t>(wider->narrow_min_in_channels, 1);
+    const std::pair<size_t, size_t> layers[] = {{64, wider->narrow_from - 1}, {64, wider->narrow_from},
+                                                {64, nr},                      {64, nr + 1},
+                                                {fewest_in, nr},               {fewest_in - 1, nr}};
+    for (const auto& [ci, co] : layers) {
+      if (co == 0 || ci == 0) continue;
+      const bool takes_next = next != nullptr && co >= narrow->narrow_from && co <= next->nr &&
+                              ci >= narrow->narrow_min_in_channels;
+      const bool takes_this =
+          co >= wider->narrow_from && co <= nr && ci >= wider->narrow_min_in_channels && !takes_next;
+      const pw_conv_desc desc = variant_desc(GetParam(), ci, co);
+      const std::vector<float> weights(ci * co, 0.5f);
+      pw_conv* conv = nullptr;
+      ASSERT_EQ(pw_conv_create(&desc, weights.data(), nullptr, &conv), PW_OK) << pw_last_error();
+      pw_conv_info info;
+      ASSERT_EQ(pw_conv_get_info(conv, &info), PW_OK);
+      if (takes_this) {
+        EXPECT_EQ(info.nr, nr) << ci << " -> " << co << " channels";
+        EXPECT_EQ(info.mr, mr) << ci << " -> " << co << " channels";
+      } else {
+        EXPECT_NE(info.nr, nr) << ci << " -> " << co << " channels";
       }
-  const std::vector<size_t> ms = {1, 2, (mr + 1) / 2, mr - 1, mr};
-  const std::vector<size_t> ns = {1, kernel().narrow_from, nr - 1, nr, nr + 1, 2 * nr + 1};
-  for (block_position position :
-       {block_position::only, block_position::first, block_position::last, block_position::middle})
-    for (residual_mode residual : {residual_mode::none, residual_mode::separate, residual_mode::in_place})
-      for (bool clamp : {false, true})
-        for (size_t m : ms)
-          for (size_t n : ns)
-            for (size_t kc : {size_t{1}, size_t{7}, size_t{17}, size_t{257}}) {
-              kernel_case c{m, n, kc, position, residual, clamp};
-              const std::string error = same_bits_case(*narrow, narrow->gemm, kernel(), c, seed++);
-              EXPECT_EQ(error, "");
-              if (!error.empty() && ++failures > 10) return;
-            }
-  for (size_t m : ms)
-    for (block_position position : {block_position::only, block_position::last}) {
-      kernel_case c{m, nr, 17, position, residual_mode::none, true, true};
-      EXPECT_EQ(same_bits_case(*narrow, narrow->gemm, kernel(), c, 78), "");
+      pw_conv_destroy(conv);
     }
-  // A conv takes the narrow tile for narrow_from..nr output channels, the full one otherwise.
-  for (size_t co : {kernel().narrow_from - 1, kernel().narrow_from, nr, nr + 1}) {
-    if (co == 0) continue;
-    const pw_conv_desc desc = variant_desc(GetParam(), 64, co);
-    const std::vector<float> weights(64 * co, 0.5f);
-    pw_conv* conv = nullptr;
-    ASSERT_EQ(pw_conv_create(&desc, weights.data(), nullptr, &conv), PW_OK) << pw_last_error();
-    pw_conv_info info;
-    ASSERT_EQ(pw_conv_get_info(conv, &info), PW_OK);
-    const bool takes_narrow = co >= kernel().narrow_from && co <= nr;
-    EXPECT_EQ(info.nr, takes_narrow ? nr : kernel().nr) << co << " output channels";
-    EXPECT_EQ(info.mr, takes_narrow ? mr : kernel().mr) << co << " output channels";
-    pw_conv_destroy(conv);
   }
 }
 

@@ -220,10 +220,15 @@ void print_variants() {
     }
     std::printf("  %-12s built, %s, register tile %zu pixels x %zu channels", pw_isa_name(isa),
                 pw_isa_supported(isa) ? "runnable" : "NOT runnable here", v->kernel->mr, v->kernel->nr);
-    if (v->kernel->narrow != nullptr)
-      std::printf(" (%zu x %zu for %zu..%zu output channels)", v->kernel->narrow->mr, v->kernel->narrow->nr,
-                  v->kernel->narrow_from, v->kernel->narrow->nr);
-    std::printf("\n");
+    // The chain of narrow tiles, each with the output channel counts it is made for.
+    const char* separator = " (";
+    for (const pw::microkernel* k = v->kernel; k->narrow != nullptr; k = k->narrow) {
+      std::printf("%s%zu x %zu for %zu..%zu output channels", separator, k->narrow->mr, k->narrow->nr, k->narrow_from,
+                  k->narrow->nr);
+      if (k->narrow_min_in_channels > 1) std::printf(" of %zu+ input channels", k->narrow_min_in_channels);
+      separator = ", ";
+    }
+    std::printf("%s\n", separator[0] == ',' ? ")" : "");
   }
   const char* override_value = pw::process_isa_override();
   const pw_isa best = pw_best_isa();
