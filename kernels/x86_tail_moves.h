@@ -5,6 +5,10 @@
 // against 0.4 ns within a page; the last tails of a tensor that ends at a page end, or
 // of a small output near one, land there (docs/tuning.md, "Small calls").
 //
+// Out of line: inlined at every tail of a kernel's unrolled rows, they made the 10x32
+// kernel five times larger and the worked example's kernel alone 3 ns slower, even on
+// the masked path.
+//
 // Include only from an ISA translation unit compiled with AVX (the AVX2 and AVX-512
 // ones): everything here is in an anonymous namespace, as the ODR trap asks.
 #pragma once
@@ -26,7 +30,7 @@ inline __m128 load_tail4(const float* p, size_t n) {
 }
 
 // n < 8.
-inline __m256 load_tail8(const float* p, size_t n) {
+__attribute__((noinline)) __m256 load_tail8(const float* p, size_t n) {
   if (n & 4) return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p)), load_tail4(p + 4, n & 3), 1);
   return _mm256_insertf128_ps(_mm256_setzero_ps(), load_tail4(p, n), 0);
 }
@@ -42,7 +46,7 @@ inline void store_tail4(float* p, __m128 x, size_t n) {
 }
 
 // n < 8.
-inline void store_tail8(float* p, __m256 x, size_t n) {
+__attribute__((noinline)) void store_tail8(float* p, __m256 x, size_t n) {
   __m128 low = _mm256_castps256_ps128(x);
   if (n & 4) {
     _mm_storeu_ps(p, low);
@@ -56,14 +60,14 @@ inline void store_tail8(float* p, __m256 x, size_t n) {
 // n < 16. The halves move with __builtin_shufflevector, which GCC lowers to register
 // moves or one vinsertf64x4/vextractf64x4: the intrinsics for them (casts included)
 // trip GCC 12's -Wmaybe-uninitialized on an _mm256_undefined_pd() inside.
-inline __m512 load_tail16(const float* p, size_t n) {
+__attribute__((noinline)) __m512 load_tail16(const float* p, size_t n) {
   if (n & 8) return __builtin_shufflevector(_mm256_loadu_ps(p), load_tail8(p + 8, n & 7), 0, 1, 2, 3, 4, 5, 6, 7, 8,
                                             9, 10, 11, 12, 13, 14, 15);
   return __builtin_shufflevector(load_tail8(p, n), _mm256_setzero_ps(), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
                                  14, 15);
 }
 
-inline void store_tail16(float* p, __m512 x, size_t n) {
+__attribute__((noinline)) void store_tail16(float* p, __m512 x, size_t n) {
   __m256 low = __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7);
   if (n & 8) {
     _mm256_storeu_ps(p, low);
