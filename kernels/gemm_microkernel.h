@@ -22,6 +22,10 @@
 //        load_partial(p, n)          p[0..n) into lanes 0..n-1, zero above; 0 < n < size;
 //                                    must not read p[n] or beyond
 //        store_partial(p, x, n)      lanes 0..n-1 of x to p[0..n); nothing written beyond
+//      and optionally (see masked_tails_fit):
+//        masked_tail_bytes           the bytes of the vector the masked moves span
+//        load_partial_masked(p, n),  as above, through a masked move, which touches no
+//        store_partial_masked(p, x, n)  element past p[n - 1] but spans the whole vector
 //      and, only when k_group > 1 (e.g. NEON's vfmaq_laneq_f32, 4 channels per load):
 //        group_type                  what load_group returns
 //        load_group(p)               channels p[0..k_group) of one pixel
@@ -37,6 +41,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 #include <xsimd/xsimd.hpp>
@@ -62,21 +67,52 @@ template <class Ops>
 struct spread_bytes_of<Ops, std::void_t<decltype(Ops::spread_bytes)>>
     : std::integral_constant<size_t, Ops::spread_bytes> {};
 
-// `remaining` columns from p: a whole vector, a masked part, or nothing (zero).
+// simd_ops<Arch>::masked_tail_bytes, or 0 for ops without masked tail moves.
+template <class Ops, class = void>
+struct masked_tail_bytes_of : std::integral_constant<size_t, 0> {};
+template <class Ops>
+struct masked_tail_bytes_of<Ops, std::void_t<decltype(Ops::masked_tail_bytes)>>
+    : std::integral_constant<size_t, Ops::masked_tail_bytes> {};
+
+// Whether the ISA's masked tail moves may serve M rows `stride` floats apart from
+// `first`: it has them, and every row's whole vector there lies in the first row's
+// page. A masked move whose vector crosses into another page is slow whatever its mask
+// (x86_tail_moves.h); the plain tail moves never cross, but cost a block whose rows all
+// stay in one page (most small calls) more instructions.
+template <class Arch, size_t M>
+inline bool masked_tails_fit(const float* first, size_t stride) {
+  constexpr size_t bytes = masked_tail_bytes_of<simd_ops<Arch>>::value;
+  if constexpr (bytes == 0) {
+    return false;
+  } else {
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(first);
+    const uintptr_t last = begin + (M - 1) * stride * sizeof(float) + bytes - 1;
+    return (begin >> 12) == (last >> 12);
+  }
+}
+
+// `remaining` columns from p: a whole vector, a part, or nothing (zero). masked: the
+// part through the ISA's masked move (see masked_tails_fit).
 template <class Arch>
-inline simd_batch<Arch> load_columns(const float* p, size_t remaining) {
+inline simd_batch<Arch> load_columns(const float* p, size_t remaining, bool masked = false) {
   constexpr size_t width = simd_batch<Arch>::size;
   if (remaining >= width) return simd_batch<Arch>::load_unaligned(p);
   if (remaining == 0) return simd_batch<Arch>(0.0f);
+  if constexpr (masked_tail_bytes_of<simd_ops<Arch>>::value > 0) {
+    if (masked) return simd_ops<Arch>::load_partial_masked(p, remaining);
+  }
   return simd_ops<Arch>::load_partial(p, remaining);
 }
 
 template <class Arch>
-inline void store_columns(float* p, simd_batch<Arch> x, size_t remaining) {
+inline void store_columns(float* p, simd_batch<Arch> x, size_t remaining, bool masked = false) {
   constexpr size_t width = simd_batch<Arch>::size;
   if (remaining >= width) {
     x.store_unaligned(p);
   } else if (remaining != 0) {
+    if constexpr (masked_tail_bytes_of<simd_ops<Arch>>::value > 0) {
+      if (masked) return simd_ops<Arch>::store_partial_masked(p, x, remaining);
+    }
     simd_ops<Arch>::store_partial(p, x, remaining);
   }
 }
@@ -188,6 +224,9 @@ inline void compute_panel(const gemm_tile& t, channel_run run, panel_run how, si
   constexpr size_t width = batch::size;
   constexpr size_t panel_nr = PanelNV * width;
   float* out = t.output + n0;
+  // Only the last vector of a row can be a part (columns > (NV - 1) * width).
+  const bool tail = columns < NV * width;
+  const bool masked_out = tail && masked_tails_fit<Arch, M>(out + (NV - 1) * width, t.output_stride);
   accumulator_block<Arch, M, NV> acc;
   // The residual is read here, before any store, so residual == output works.
   if (how.start_from_bias) {
@@ -199,12 +238,13 @@ inline void compute_panel(const gemm_tile& t, channel_run run, panel_run how, si
     }
     if (t.residual != nullptr) {
       const float* res = t.residual + n0;
+      const bool masked_res = tail && masked_tails_fit<Arch, M>(res + (NV - 1) * width, t.residual_stride);
 #pragma GCC unroll 64
       for (size_t m = 0; m < M; ++m) {
 #pragma GCC unroll 16
         for (size_t j = 0; j < NV; ++j) {
           const size_t remaining = columns > j * width ? columns - j * width : 0;
-          acc.v[m][j] += load_columns<Arch>(res + m * t.residual_stride + j * width, remaining);
+          acc.v[m][j] += load_columns<Arch>(res + m * t.residual_stride + j * width, remaining, masked_res);
         }
       }
     }
@@ -214,7 +254,7 @@ inline void compute_panel(const gemm_tile& t, channel_run run, panel_run how, si
 #pragma GCC unroll 16
       for (size_t j = 0; j < NV; ++j) {
         const size_t remaining = columns > j * width ? columns - j * width : 0;
-        acc.v[m][j] = load_columns<Arch>(out + m * t.output_stride + j * width, remaining);
+        acc.v[m][j] = load_columns<Arch>(out + m * t.output_stride + j * width, remaining, masked_out);
       }
     }
   }
@@ -235,7 +275,7 @@ inline void compute_panel(const gemm_tile& t, channel_run run, panel_run how, si
 #pragma GCC unroll 16
     for (size_t j = 0; j < NV; ++j) {
       const size_t remaining = columns > j * width ? columns - j * width : 0;
-      store_columns<Arch>(out + m * t.output_stride + j * width, acc.v[m][j], remaining);
+      store_columns<Arch>(out + m * t.output_stride + j * width, acc.v[m][j], remaining, masked_out);
     }
   }
 }

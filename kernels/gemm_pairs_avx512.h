@@ -27,10 +27,6 @@ constexpr size_t kPairsNR = 24;  // 16 channels in a pixel's own vector, 8 in a 
 using pairs_arch = xsimd::avx512f;
 using pairs_batch = simd_batch<pairs_arch>;
 
-// Lanes 0..n-1 (the even pixel's) or 8..8+n-1 (the odd pixel's) of a shared vector.
-inline __mmask16 low_lanes(size_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
-inline __mmask16 high_lanes(size_t n) { return static_cast<__mmask16>(((1u << n) - 1u) << 8); }
-
 // The 8 floats at p in both halves of a vector (vbroadcastf64x4, AVX-512F). The
 // zero-masked form with a full mask is the plain instruction; GCC 12's unmasked
 // intrinsic trips -Wmaybe-uninitialized on its _mm512_undefined_pd().
@@ -38,17 +34,26 @@ inline __m512 both_halves(const float* p) {
   return _mm512_castpd_ps(_mm512_maskz_broadcast_f64x4(0xFF, _mm256_loadu_pd(reinterpret_cast<const double*>(p))));
 }
 
+// n floats (0..8) at p in lanes 0..n-1, zero above, and the other way: moves of 8, 4,
+// 2 and 1 floats, which touch nothing past p[n - 1] (x86_tail_moves.h: a masked move
+// spans its whole vector, and one that crosses into the next page is slow).
+inline __m256 load_up_to_8(const float* p, size_t n) { return n == 8 ? _mm256_loadu_ps(p) : load_tail8(p, n); }
+inline void store_up_to_8(float* p, __m256 x, size_t n) {
+  if (n == 8) return _mm256_storeu_ps(p, x);
+  store_tail8(p, x, n);
+}
+
 // The shared vector's elements of pixels 2q (at `even`) and 2q+1 (at `odd`, nullptr
 // for none): channels 16..16+tail-1 of each, the other lanes zero; nothing else read.
 inline __m512 load_shared(const float* even, const float* odd, size_t tail) {
-  const __m512 low = _mm512_maskz_loadu_ps(low_lanes(tail), even + 16);
-  // odd + 8: its lanes 8.. are channels 16..; the masked-off lanes are not read.
-  return odd != nullptr ? _mm512_mask_loadu_ps(low, high_lanes(tail), odd + 8) : low;
+  const __m256 low = load_up_to_8(even + 16, tail);
+  const __m256 high = odd != nullptr ? load_up_to_8(odd + 16, tail) : _mm256_setzero_ps();
+  return __builtin_shufflevector(low, high, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 }
 
 inline void store_shared(float* even, float* odd, __m512 x, size_t tail) {
-  _mm512_mask_storeu_ps(even + 16, low_lanes(tail), x);
-  if (odd != nullptr) _mm512_mask_storeu_ps(odd + 8, high_lanes(tail), x);
+  store_up_to_8(even + 16, __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7), tail);
+  if (odd != nullptr) store_up_to_8(odd + 16, __builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15), tail);
 }
 
 // One panel of 24 channels (columns of them stored, 1..24) for M pixels.

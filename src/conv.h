@@ -32,6 +32,12 @@ struct pw_conv {
   // The packed weights outgrow L2, so a run brings each block in from L3 or memory:
   // the tile loop asks the kernel to stream it (gemm_tile::stream_weights).
   bool stream_weights;
+  // A run of at most this many pixels on one thread is its plan's one task, run
+  // without the plan and the task (0: never): one group, stride 1, one block of input
+  // channels read in place, one tile of output channels, an fp32 output, and pixels
+  // whose outputs the plan keeps in one tile. On several threads the plan keeps a
+  // register group of pixels of a conv of one panel in one task.
+  size_t single_task_pixels;
 };
 
 namespace pw {
@@ -39,6 +45,10 @@ namespace pw {
 // The most elements of one input row the tile loop converts per kernel call (it
 // rounds or widens mr rows x kc channels into a stack buffer): kc is planned no larger.
 constexpr size_t kMaxConvertedRowElements = 512;
+
+// The most pixels a run takes without a plan (pw_conv::single_task_pixels): it keeps
+// their row pointers on the stack (64 measured slower than 16 on the worked example).
+constexpr size_t kMaxSingleTaskPixels = 16;
 
 // The most fp32 outputs one register group keeps for a bf16 output tensor (its
 // partial sums stay fp32 until the last block): mr x nc is planned no larger.

@@ -1,4 +1,5 @@
 // pw_conv_create / destroy / get_info: validation, variant choice, planning, packing.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -139,6 +140,11 @@ pw_status pw_conv_create(const pw_conv_desc* desc, const float* weights, const f
   c->kernel_element_bytes = row_element_bytes(kernel);
   c->packed_bytes = desc->groups * group_bytes;
   c->stream_weights = c->packed_bytes > with_default_caches(host_cache_sizes()).l2.bytes;
+  const bool one_task = desc->groups == 1 && desc->stride_h == 1 && desc->stride_w == 1 && c->convert_rows == nullptr &&
+                        desc->output_type == PW_DATATYPE_F32 && desc->in_channels <= channels.kc &&
+                        c->tiles.channel_tiles == 1 && kernel.mr <= kMaxSingleTaskPixels;
+  c->single_task_pixels =
+      one_task ? std::min(c->tiles.rows_in_l2, kMaxSingleTaskPixels / kernel.mr) * kernel.mr : 0;
   for (size_t g = 0; g < desc->groups; ++g) {
     const size_t per_group = desc->in_channels * desc->out_channels;
     const group_weights source{weights + g * per_group, desc->weight_layout,

@@ -250,6 +250,49 @@ void run_tile(void* opaque, size_t index) {
   }
 }
 
+// A run that is its plan's one task (see pw_conv::single_task_pixels): the tile
+// loop's kernel calls, one a register group, without the plan, the task and the tile
+// loop, which cost such a run more than its arithmetic does (docs/tuning.md, "Small calls").
+void run_single_task(const pw_conv& conv, size_t pixels, const unsigned char* input, size_t input_stride_bytes,
+                     float* output, size_t output_stride, const float* residual, size_t residual_stride) {
+  const microkernel& kernel = *conv.kernel;
+  denormal_flush_scope flush(conv.flush_denormals);
+  const void* rows[kMaxSingleTaskPixels];
+  for (size_t m = 0; m < pixels; ++m) rows[m] = input + m * input_stride_bytes;
+  gemm_tile tile;
+  tile.nc = conv.out_channels;
+  tile.kc = conv.in_channels;
+  tile.input_offset = 0;
+  tile.weights = conv.packed_weights + conv.first_block_offset;
+  tile.output_stride = output_stride;
+  tile.residual_stride = residual_stride;
+  tile.first_block = true;
+  tile.last_block = true;
+  tile.output_min = conv.output_min;
+  tile.output_max = conv.output_max;
+  tile.bf16_output = nullptr;
+  tile.bf16_output_stride = 0;
+  tile.bf16_residual = nullptr;
+  tile.bf16_residual_stride = 0;
+  if (pixels <= kernel.mr) {  // one register group: its call without the loop, which measured slower
+    tile.mr = pixels;
+    tile.input_rows = rows;
+    tile.output = output;
+    tile.residual = residual;
+    tile.stream_weights = conv.stream_weights;
+    (pixels <= kernel.few_rows ? kernel.gemm_few_rows : kernel.gemm)(tile);
+    return;
+  }
+  for (size_t m0 = 0; m0 < pixels; m0 += kernel.mr) {
+    tile.mr = std::min(kernel.mr, pixels - m0);
+    tile.input_rows = rows + m0;
+    tile.output = output + m0 * output_stride;
+    tile.residual = residual != nullptr ? residual + m0 * residual_stride : nullptr;
+    tile.stream_weights = conv.stream_weights && m0 == 0;
+    (tile.mr <= kernel.few_rows ? kernel.gemm_few_rows : kernel.gemm)(tile);
+  }
+}
+
 }  // namespace
 }  // namespace pw
 
@@ -303,11 +346,12 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "the residual (%zu pixels, residual_pixel_stride %zu) overflows the address space", pixels,
                 residual_stride);
-  const tensor_layout output_layout{output, pixels, output_stride, out_channels, output_bytes};
+  // Built where the address ranges meet only (GCC stores it on the stack wherever it is in scope).
+  auto output_layout = [&] { return tensor_layout{output, pixels, output_stride, out_channels, output_bytes}; };
   shared_element shared;  // set when an overlap is found; not cleared (GCC would zero it with rep stos)
   // The element walk only where the address ranges meet.
   if (ranges_overlap(input_range, output_range) &&
-      tensors_share_element(output_layout, {input, input_pixels, input_stride, in_channels, input_bytes}, &shared))
+      tensors_share_element(output_layout(), {input, input_pixels, input_stride, in_channels, input_bytes}, &shared))
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "output (%p) overlaps input (%p): output pixel %zu channel %zu is input pixel %zu channel %zu",
                 output, input, shared.a_pixel, shared.a_channel,
@@ -318,7 +362,7 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
                   "residual is output (in place) but residual_pixel_stride (%zu) differs from output_pixel_stride (%zu)",
                   residual_stride, output_stride);
   } else if (residual != nullptr && ranges_overlap(residual_range, output_range) &&
-             tensors_share_element(output_layout, {residual, pixels, residual_stride, out_channels, output_bytes},
+             tensors_share_element(output_layout(), {residual, pixels, residual_stride, out_channels, output_bytes},
                                    &shared)) {
     return fail(PW_ERROR_INVALID_ARGUMENT,
                 "residual (%p) overlaps output (%p) without being the same pointer: output pixel %zu channel %zu is "
@@ -328,6 +372,14 @@ extern "C" pw_status pw_conv_run(const pw_conv* conv, size_t batch, size_t heigh
   }
 
   const size_t threads = threads_of(threadpool);
+  const bool single_task = threads <= 1 ? pixels <= conv->single_task_pixels
+                                        : pixels <= conv->kernel->mr && conv->single_task_pixels != 0 &&
+                                              conv->tiles.panels == 1;
+  if (single_task) {
+    run_single_task(*conv, pixels, static_cast<const unsigned char*>(input), input_stride * input_bytes,
+                    static_cast<float*>(output), output_stride, static_cast<const float*>(residual), residual_stride);
+    return PW_OK;
+  }
   run_context ctx;
   ctx.conv = conv;
   ctx.input = static_cast<const unsigned char*>(input);

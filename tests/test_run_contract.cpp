@@ -269,6 +269,73 @@ TEST_P(RunContract, LayersOfAFewPixelsInOneKernelCall) {
   for (pw_threadpool* pool : pools) pw_threadpool_destroy(pool);
 }
 
+// A run of a few register groups of pixels whose channels fit one block and one tile
+// (the run makes its kernel calls without a plan) gives the same bits as the same
+// pixels of a run of many (the tile loop), with padded strides, a residual apart or in
+// place, a clamp, denormals flushed or not, fp32 and bf16 inputs (which a bf16 kernel
+// reads in place), on one thread and two; the channels between the output's pixels
+// stay untouched.
+TEST_P(RunContract, AFewPixelsWithoutAPlanEqualTheSamePixelsOfALargeRun) {
+  pw_threadpool* pools[] = {nullptr, pw_threadpool_create(2)};
+  ASSERT_NE(pools[1], nullptr);
+  enum class residual_kind { none, apart, in_place };
+  for (pw_datatype input_type : {PW_DATATYPE_F32, PW_DATATYPE_BF16})
+    for (size_t in_channels : {2, 70})
+      for (size_t out_channels : {1, 7, 33})
+        for (residual_kind residual : {residual_kind::none, residual_kind::apart, residual_kind::in_place})
+          for (int flush : {0, 1}) {
+            pw_conv_desc desc = variant_desc(isa(), in_channels, out_channels);
+            desc.input_type = input_type;
+            desc.output_min = -0.25f;
+            desc.output_max = 0.75f;
+            desc.flush_denormals = flush;
+            const std::vector<float> weights = random_floats(in_channels * out_channels, 31);
+            const std::vector<float> bias = random_floats(out_channels, 32);
+            pw_conv* conv = nullptr;
+            ASSERT_EQ(pw_conv_create(&desc, weights.data(), bias.data(), &conv), PW_OK) << pw_last_error();
+            pw_conv_info info;
+            ASSERT_EQ(pw_conv_get_info(conv, &info), PW_OK);
+            const size_t large = 3 * info.mr + 19;
+            const size_t in_stride = in_channels + 3, out_stride = out_channels + 2;
+            const size_t res_stride = residual == residual_kind::in_place ? out_stride : out_channels + 5;
+            typed_tensor input(input_type, random_floats(large * in_stride, 33));
+            const std::vector<float> residual_values = random_floats(large * res_stride, 34);
+            // The output of a run of `pixels` pixels on `pool`, sentinels between its pixels.
+            auto run = [&](size_t pixels, pw_threadpool* pool) {
+              std::vector<float> output(large * out_stride, kSentinel);
+              const float* res = nullptr;
+              if (residual == residual_kind::apart) res = residual_values.data();
+              if (residual == residual_kind::in_place) {
+                for (size_t p = 0; p < pixels; ++p)
+                  for (size_t o = 0; o < out_channels; ++o)
+                    output[p * out_stride + o] = residual_values[p * res_stride + o];
+                res = output.data();
+              }
+              EXPECT_EQ(pw_conv_run(conv, 1, 1, pixels, input.data(), in_stride, output.data(), out_stride, res,
+                                    res_stride, pool),
+                        PW_OK)
+                  << pw_last_error();
+              return output;
+            };
+            const std::vector<float> expected = run(large, nullptr);
+            for (pw_threadpool* pool : pools)
+              for (size_t pixels = 1; pixels <= 2 * info.mr + 1; ++pixels) {
+                SCOPED_TRACE(std::string(input_type == PW_DATATYPE_BF16 ? "bf16 " : "fp32 ") +
+                             std::to_string(in_channels) + "->" + std::to_string(out_channels) + ", residual " +
+                             std::to_string(static_cast<int>(residual)) + ", flush " + std::to_string(flush) + ", " +
+                             std::to_string(pixels) + " pixels, " + std::to_string(pw_threadpool_threads(pool)) +
+                             " thread(s)");
+                const std::vector<float> output = run(pixels, pool);
+                EXPECT_EQ(std::memcmp(output.data(), expected.data(), pixels * out_stride * sizeof(float)), 0);
+                for (size_t p = 0; p < pixels; ++p)
+                  for (size_t o = out_channels; o < out_stride; ++o)
+                    EXPECT_TRUE(is_sentinel(output[p * out_stride + o]));
+              }
+            pw_conv_destroy(conv);
+          }
+  for (pw_threadpool* pool : pools) pw_threadpool_destroy(pool);
+}
+
 INSTANTIATE_TEST_SUITE_P(Variants, RunContract, ::testing::ValuesIn(all_variant_isas()),
                          [](const ::testing::TestParamInfo<pw_isa>& info) { return isa_param_name(info.param); });
 
