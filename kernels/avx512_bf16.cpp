@@ -16,15 +16,21 @@ constexpr size_t kAvx512Bf16NR = 32;
 
 // n fp32 values to bf16 with vcvtneps2bf16 (nearest even, NaN kept quiet, denormals
 // to zero, as the bf16 math allows): 16 a step, a masked step for the tail, so no
-// element past n is read or written. Three times the integer rounding's rate here.
+// element past n is read or written (a masked step only where its vectors lie in one
+// page: x86_tail_moves.h). Three times the integer rounding's rate here.
 void narrow_row(const float* x, uint16_t* y, size_t n) {
   size_t i = 0;
   for (; i + 16 <= n; i += 16)
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(x + i)));
   if (i < n) {
-    const __mmask16 mask = static_cast<__mmask16>((1u << (n - i)) - 1u);
-    const __m512 tail = _mm512_maskz_loadu_ps(mask, x + i);
-    _mm256_mask_storeu_epi16(y + i, mask, (__m256i)_mm512_cvtneps_pbh(tail));
+    const size_t rest = n - i;
+    if (in_one_page(x + i, 64) && in_one_page(y + i, 32)) {
+      const __mmask16 mask = static_cast<__mmask16>((1u << rest) - 1u);
+      const __m512 tail = _mm512_maskz_loadu_ps(mask, x + i);
+      _mm256_mask_storeu_epi16(y + i, mask, (__m256i)_mm512_cvtneps_pbh(tail));
+    } else {
+      store_tail16_bits(y + i, (__m256i)_mm512_cvtneps_pbh(load_tail16(x + i, rest)), rest);
+    }
   }
 }
 

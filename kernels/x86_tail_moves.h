@@ -16,9 +16,17 @@
 #include <immintrin.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 namespace pw {
 namespace {
+
+// Whether the `bytes` from p lie in one 4 KiB page, where a masked move is fast.
+inline bool in_one_page(const void* p, size_t bytes) {
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(p);
+  return (begin >> 12) == ((begin + bytes - 1) >> 12);
+}
 
 // p[0..n) into lanes 0..n-1, zero above; n < 4. movlps, not _mm_load_sd: GCC's double
 // access is misaligned for float data (UBSan).
@@ -65,6 +73,21 @@ __attribute__((noinline)) __m512 load_tail16(const float* p, size_t n) {
                                             9, 10, 11, 12, 13, 14, 15);
   return __builtin_shufflevector(load_tail8(p, n), _mm256_setzero_ps(), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
                                  14, 15);
+}
+
+// 16-bit elements (bf16 bits), n < 16: p[0..n) into lanes 0..n-1 of a 256-bit
+// vector, zero above, and back; through a stack copy of the vector (a tail's cost once
+// per row and panel, and only where the masked move would cross a page).
+inline __attribute__((noinline)) __m256i load_tail16_bits(const uint16_t* p, size_t n) {
+  alignas(32) uint16_t lanes[16] = {};
+  std::memcpy(lanes, p, n * sizeof(uint16_t));
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes));
+}
+
+inline __attribute__((noinline)) void store_tail16_bits(uint16_t* p, __m256i x, size_t n) {
+  alignas(32) uint16_t lanes[16];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), x);
+  std::memcpy(p, lanes, n * sizeof(uint16_t));
 }
 
 __attribute__((noinline)) void store_tail16(float* p, __m512 x, size_t n) {
