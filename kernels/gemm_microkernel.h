@@ -17,7 +17,8 @@
 //                                    vectors once per call (see gemm_rows_spread)
 //        broadcast(p)                a batch of *p
 //        clamp(x, lo, hi)            min(max(x, lo), hi), NaN in x stays NaN
-//        clamp_below(x, lo)          max(x, lo), NaN in x stays NaN
+//        clamp_below(x, lo)          (optional) max(x, lo), NaN in x stays NaN: ReLU
+//                                    without the upper bound's min (clamp_sums.h)
 //        fmadd(a, b, c)              a * b + c (fused where the ISA can)
 //        load_partial(p, n)          p[0..n) into lanes 0..n-1, zero above; 0 < n < size;
 //                                    must not read p[n] or beyond

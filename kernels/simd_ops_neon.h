@@ -26,7 +26,9 @@ struct simd_ops<xsimd::neon64> {
   static batch fmadd(batch a, batch b, batch c) { return vfmaq_f32(c, a, b); }
   // fmax/fmin (not fmaxnm/fminnm) return NaN when either operand is NaN.
   static batch clamp(batch x, batch lo, batch hi) { return vminq_f32(vmaxq_f32(x, lo), hi); }
-  static batch clamp_below(batch x, batch lo) { return vmaxq_f32(x, lo); }
+  // No clamp_below (clamp_sums.h): with a second clamp path GCC allocates the 10x8
+  // tile's registers otherwise and spills in the inner loop
+  // (.ci/check_neon_inner_loop.sh).
 
   static group_type load_group(const float* p) { return vld1q_f32(p); }
   template <size_t J>
