@@ -18,7 +18,7 @@ namespace {
 template <class Ops, class = void>
 struct has_clamp_below : std::false_type {};
 template <class Ops>
-struct has_clamp_below<Ops, std::void_t<decltype(&Ops::clamp_below)>> : std::true_type {};
+struct has_clamp_below<Ops, std::void_t<decltype(sizeof(&Ops::clamp_below))>> : std::true_type {};
 
 // Calls visit(clamp) once, with clamp a function that takes a vector of sums and
 // returns it clamped to [t.output_min, t.output_max] (NaN stays NaN); visit applies it
