@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "clamp_sums.h"
@@ -64,7 +65,8 @@ struct bf16_block {
 // One M x `columns` block of outputs from the panel at `panel` (rows of PanelNV
 // vectors), computed with NV <= PanelNV vectors per row, columns in
 // ((NV - 1) * width, NV * width]: the padding vectors of a narrow last panel are
-// skipped, not masked.
+// skipped, not masked. A part of a vector moves through the ISA's masked move: the
+// caller (bf16_panel_in_place) sees that every row's part lies in one page.
 template <class Ops, size_t M, size_t NV, size_t PanelNV>
 inline void bf16_panel(const gemm_tile& t, const bf16_block& block, const uint16_t* const (&rows_end)[M], size_t n0,
                        size_t columns, const char* panel) {
@@ -153,13 +155,93 @@ inline void bf16_panel(const gemm_tile& t, const bf16_block& block, const uint16
   }
 }
 
+// Whether the `vector_bytes` from `first` and from each of the M - 1 rows after it,
+// `stride` elements apart, lie in first's 4 KiB page (nullptr: no such tensor).
+template <size_t M, class T>
+inline bool rows_in_one_page(const T* first, size_t stride, size_t vector_bytes) {
+  if (first == nullptr) return true;
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(first);
+  const uintptr_t last = begin + (M - 1) * stride * sizeof(T) + vector_bytes - 1;
+  return (begin >> 12) == (last >> 12);
+}
+
+// A panel whose column tail would take a masked move across a page (slow whatever
+// its mask: x86_tail_moves.h) runs on stack copies of the columns it reads and
+// writes, moved with memcpy. Kept apart from bf16_panel: a call while its
+// accumulators live made GCC keep all of them on the stack, in the inner loop too.
+template <class Ops, size_t M, size_t NV, size_t PanelNV>
+__attribute__((noinline)) void bf16_panel_staged(const gemm_tile& t, const bf16_block& block,
+                                                 const uint16_t* const (&rows_end)[M], size_t n0, size_t columns,
+                                                 const char* panel) {
+  constexpr size_t nr = NV * Ops::width;
+  alignas(64) float output[M * nr] = {};
+  alignas(64) float residual[M * nr] = {};
+  alignas(64) uint16_t bf16_residual[M * nr] = {};
+  alignas(64) uint16_t bf16_output[M * nr] = {};
+  gemm_tile staged = t;
+  staged.output = output;
+  staged.output_stride = nr;
+  for (size_t m = 0; m < M; ++m) {
+    if (!t.first_block) std::memcpy(output + m * nr, t.output + n0 + m * t.output_stride, columns * sizeof(float));
+    if (t.first_block && t.residual != nullptr)
+      std::memcpy(residual + m * nr, t.residual + n0 + m * t.residual_stride, columns * sizeof(float));
+    if (t.first_block && t.bf16_residual != nullptr)
+      std::memcpy(bf16_residual + m * nr, t.bf16_residual + n0 + m * t.bf16_residual_stride,
+                  columns * sizeof(uint16_t));
+  }
+  if (t.residual != nullptr) {
+    staged.residual = residual;
+    staged.residual_stride = nr;
+  }
+  if (t.bf16_residual != nullptr) {
+    staged.bf16_residual = bf16_residual;
+    staged.bf16_residual_stride = nr;
+  }
+  if (t.bf16_output != nullptr) {
+    staged.bf16_output = bf16_output;
+    staged.bf16_output_stride = nr;
+  }
+  bf16_panel<Ops, M, NV, PanelNV>(staged, block, rows_end, 0, nr, panel);
+  const bool to_bf16 = t.last_block && t.bf16_output != nullptr;
+  for (size_t m = 0; m < M; ++m) {
+    if (to_bf16) {
+      std::memcpy(t.bf16_output + n0 + m * t.bf16_output_stride, bf16_output + m * nr, columns * sizeof(uint16_t));
+    } else {
+      std::memcpy(t.output + n0 + m * t.output_stride, output + m * nr, columns * sizeof(float));
+    }
+  }
+}
+
+// bf16_panel where every tensor's column tail (if any) lies in one page per row set,
+// else bf16_panel_staged.
+template <class Ops, size_t M, size_t NV, size_t PanelNV>
+inline void bf16_panel_in_place(const gemm_tile& t, const bf16_block& block, const uint16_t* const (&rows_end)[M],
+                                size_t n0, size_t columns, const char* panel) {
+  constexpr size_t width = Ops::width;
+  if (columns < NV * width) {
+    const size_t last = n0 + (NV - 1) * width;
+    const bool reads_output = !t.first_block;
+    const bool writes_output = !(t.last_block && t.bf16_output != nullptr);
+    const float* residual = t.first_block && t.residual != nullptr ? t.residual + last : nullptr;
+    const uint16_t* bf16_residual = t.first_block && t.bf16_residual != nullptr ? t.bf16_residual + last : nullptr;
+    const bool fits =
+        ((!reads_output && !writes_output) || rows_in_one_page<M>(t.output + last, t.output_stride, width * 4)) &&
+        rows_in_one_page<M>(residual, t.residual_stride, width * 4) &&
+        rows_in_one_page<M>(bf16_residual, t.bf16_residual_stride, width * 2) &&
+        (writes_output || rows_in_one_page<M>(t.bf16_output + last, t.bf16_output_stride, width * 2));
+    if (!fits) return bf16_panel_staged<Ops, M, NV, PanelNV>(t, block, rows_end, n0, columns, panel);
+  }
+  bf16_panel<Ops, M, NV, PanelNV>(t, block, rows_end, n0, columns, panel);
+}
+
 // A last panel whose columns fit in fewer than PanelNV vectors, with exactly the
 // vectors it needs (one instantiation per count 1..PanelNV-1).
 template <class Ops, size_t M, size_t PanelNV, size_t... Fewer>
 inline void bf16_narrow_panel(const gemm_tile& t, const bf16_block& block, const uint16_t* const (&rows_end)[M],
                               size_t n0, size_t columns, const char* panel, std::index_sequence<Fewer...>) {
   const size_t vectors = (columns + Ops::width - 1) / Ops::width;
-  ((vectors == Fewer + 1 ? bf16_panel<Ops, M, Fewer + 1, PanelNV>(t, block, rows_end, n0, columns, panel) : void()),
+  ((vectors == Fewer + 1 ? bf16_panel_in_place<Ops, M, Fewer + 1, PanelNV>(t, block, rows_end, n0, columns, panel)
+                         : void()),
    ...);
 }
 
@@ -188,7 +270,7 @@ void bf16_rows(const gemm_tile& t) {
         continue;
       }
     }
-    bf16_panel<Ops, M, NV, NV>(t, block, rows_end, n0, columns, panel);
+    bf16_panel_in_place<Ops, M, NV, NV>(t, block, rows_end, n0, columns, panel);
   }
 }
 

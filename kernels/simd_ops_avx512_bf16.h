@@ -50,23 +50,19 @@ struct avx512_bf16_ops {
   static __mmask16 tail_mask(size_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
 
   // `remaining` floats from p: a whole vector, a part, or zero. A part takes a masked
-  // move (masked-off lanes are not read, so no fault past the end) where the vector
-  // lies in one page, else the moves of x86_tail_moves.h: a masked move across a page
-  // is slow whatever its mask.
+  // move (masked-off lanes are neither read nor written, so no fault past the end);
+  // the kernel calls these on a part only where the vector lies in one page, for a
+  // masked move across a page is slow whatever its mask (x86_tail_moves.h).
   static __m512 load_columns(const float* p, size_t remaining) {
     if (remaining >= width) return _mm512_loadu_ps(p);
     if (remaining == 0) return _mm512_setzero_ps();
-    return in_one_page(p, 64) ? _mm512_maskz_loadu_ps(tail_mask(remaining), p) : load_tail16(p, remaining);
+    return _mm512_maskz_loadu_ps(tail_mask(remaining), p);
   }
   static void store_columns(float* p, __m512 x, size_t remaining) {
     if (remaining >= width) {
       _mm512_storeu_ps(p, x);
     } else if (remaining != 0) {
-      if (in_one_page(p, 64)) {
-        _mm512_mask_storeu_ps(p, tail_mask(remaining), x);
-      } else {
-        store_tail16(p, x, remaining);
-      }
+      _mm512_mask_storeu_ps(p, tail_mask(remaining), x);
     }
   }
 
@@ -74,9 +70,8 @@ struct avx512_bf16_ops {
   // past them is read (a part as load_columns takes one).
   static __m512 load_bf16_columns(const uint16_t* p, size_t remaining) {
     if (remaining == 0) return _mm512_setzero_ps();
-    const __m256i bits = remaining >= width  ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))
-                         : in_one_page(p, 32) ? _mm256_maskz_loadu_epi16(tail_mask(remaining), p)
-                                              : load_tail16_bits(p, remaining);
+    const __m256i bits = remaining >= width ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))
+                                            : _mm256_maskz_loadu_epi16(tail_mask(remaining), p);
     // The zero-masked forms with a full mask: GCC 12's unmasked ones trip
     // -Wmaybe-uninitialized on their _mm512_undefined_epi32().
     const __m512i wide = _mm512_maskz_cvtepu16_epi32(0xFFFF, bits);
@@ -89,11 +84,7 @@ struct avx512_bf16_ops {
     if (remaining >= width) {
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bits);
     } else if (remaining != 0) {
-      if (in_one_page(p, 32)) {
-        _mm256_mask_storeu_epi16(p, tail_mask(remaining), bits);
-      } else {
-        store_tail16_bits(p, bits, remaining);
-      }
+      _mm256_mask_storeu_epi16(p, tail_mask(remaining), bits);
     }
   }
 };

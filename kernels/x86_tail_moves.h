@@ -90,7 +90,7 @@ inline __attribute__((noinline)) void store_tail16_bits(uint16_t* p, __m256i x, 
   std::memcpy(p, lanes, n * sizeof(uint16_t));
 }
 
-__attribute__((noinline)) void store_tail16(float* p, __m512 x, size_t n) {
+inline __attribute__((noinline)) void store_tail16(float* p, __m512 x, size_t n) {
   __m256 low = __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7);
   if (n & 8) {
     _mm256_storeu_ps(p, low);

@@ -20,4 +20,26 @@ for isa in $(cut -d" " -f1 "$build/pointwise_variants.txt"); do
 done
 grep -E "tests passed|tests failed" "$log" | tail -1
 report_counts $(ctest_counts "$log")
+
+# Each built x86 kernel's inner loop, in the object the library links: one multiply-add
+# per accumulator and input channel (or channel pair), no spill. MR and NR come from
+# the kernel's source, as the aarch64 stage reads NEON's.
+tile() { sed -n "s/^constexpr size_t $2 = \([0-9]*\);/\1/p" "kernels/$1"; }
+check_loop() {  # VARIANT FUNCTION OP COUNT
+  grep -qx "$1 built" "$build/pointwise_variants.txt" || return 0
+  local object
+  object=$(find "$build/kernels" -name "$1.cpp.o" | head -1)
+  bash .ci/check_x86_inner_loop.sh objdump "$object" "$2" "$3" "$4" | grep -E "^(--|!!)" || status=1
+}
+if [[ $(uname -m) == x86_64 ]]; then
+  mr=$(tile avx512.cpp kAvx512MR) nv=$(( $(tile avx512.cpp kAvx512NR) / 16 ))
+  check_loop avx512 "gemm_rows_in_place<xsimd::avx512f, ${mr}ul, ${nv}ul, false>" vfmadd231ps $(( mr * nv ))
+  mr=$(tile avx512_bf16.cpp kAvx512Bf16MR) nv=$(( $(tile avx512_bf16.cpp kAvx512Bf16NR) / 16 ))
+  check_loop avx512_bf16 "bf16_panel<pw::(anonymous namespace)::avx512_bf16_ops, ${mr}ul, ${nv}ul, ${nv}ul>" \
+    vdpbf16ps $(( mr * nv ))
+  mr=$(tile avx2.cpp kAvx2MR) nv=$(( $(tile avx2.cpp kAvx2NR) / 8 ))
+  check_loop avx2 "gemm_rows_in_place<xsimd::fma3<xsimd::avx2>, ${mr}ul, ${nv}ul, false>" vfmadd231ps $(( mr * nv ))
+  mr=$(tile sse.cpp kSseMR) nv=$(( $(tile sse.cpp kSseNR) / 4 ))
+  check_loop sse "gemm_rows_spread<xsimd::sse2, ${mr}ul, ${nv}ul>" mulps $(( mr * nv ))
+fi
 exit "$status"
