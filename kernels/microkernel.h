@@ -42,10 +42,10 @@ struct gemm_tile {
   // elements between pixels), and `output` is not written. bf16_residual: read on the
   // first block instead of `residual` (bf16_residual_stride elements apart); it may be
   // bf16_output itself (an in-place residual).
-  uint16_t* bf16_output;
-  size_t bf16_output_stride;
-  const uint16_t* bf16_residual;
-  size_t bf16_residual_stride;
+  uint16_t* bf16_output = nullptr;
+  size_t bf16_output_stride = 0;
+  const uint16_t* bf16_residual = nullptr;
+  size_t bf16_residual_stride = 0;
   // The block's weights come from beyond L2 (its first pass over a block that does not
   // stay in L2): while it computes a panel, a kernel that honours it prefetches the
   // next panel of the call into L2, so the stream from memory overlaps the FMAs.

@@ -143,10 +143,6 @@ void run_tile(void* opaque, size_t index) {
   tile.nc = n_count;
   tile.output_min = conv.output_min;
   tile.output_max = conv.output_max;
-  tile.bf16_output = nullptr;
-  tile.bf16_output_stride = 0;
-  tile.bf16_residual = nullptr;
-  tile.bf16_residual_stride = 0;
   // Every block of input channels for the pixels [first, first + count) of the task,
   // into `output` (fp32, `output_stride` floats between pixels) from `residual`; for a
   // kernel with the bf16 epilogue, the tile's bf16_* pointers are advanced alike.
@@ -270,10 +266,6 @@ void run_single_task(const pw_conv& conv, size_t pixels, const unsigned char* in
   tile.last_block = true;
   tile.output_min = conv.output_min;
   tile.output_max = conv.output_max;
-  tile.bf16_output = nullptr;
-  tile.bf16_output_stride = 0;
-  tile.bf16_residual = nullptr;
-  tile.bf16_residual_stride = 0;
   if (pixels <= kernel.mr) {  // one register group: its call without the loop, which measured slower
     tile.mr = pixels;
     tile.input_rows = rows;
