@@ -1,0 +1,262 @@
+// The AVX512_BF16 register tile for layers of at most 16 output channels (MobileNet
+// v2's 16-channel projections, EfficientNet's narrow layers). With one vector of 16
+// output channels per pixel, the 10x32 tile issues a broadcast per vdpbf16ps (10
+// broadcasts and a weight vector per 10 of them), and the loads, not the dot products,
+// set the pace. Here each lane pair (64 bits) of a vector holds one output channel's
+// sums of an even channel pair (low lane) and an odd one (high lane): one 64-bit
+// broadcast brings four input channels of a pixel, and two vdpbf16ps (the even and the
+// odd output channels) use it, so a 10-pixel group takes 12 loads per 20 dot products,
+// as the 10x32 tile does on wide layers. The sums start from the bias; at the block's
+// end each channel's two sums are added, in channel order (lane_pair_sums_avx512.h),
+// then the residual or the partial sums. Weights: bf16_pair_pairs_layout, NR = 16.
+//
+// The sums run in another order than the 10x32 kernel's (microkernel::
+// sums_channel_pairs), the same for any thread count and pixel count.
+//
+// Include it ONLY from kernels/avx512_bf16.cpp: everything is in an anonymous
+// namespace (the ODR trap of STYLE.md).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+#include "clamp_sums.h"
+#include "gemm_microkernel_bf16.h"
+#include "lane_pair_sums_avx512.h"
+#include "microkernel.h"
+#include "simd_ops_avx512_bf16.h"
+
+namespace pw {
+namespace {
+
+constexpr size_t kBf16ChannelPairsNR = 16;  // output channels per panel: two vectors of 8 lane pairs
+constexpr size_t kBf16PairPairRowBytes = kBf16ChannelPairsNR * 8;  // a row of 16 slots of 4 bf16 channels
+
+// Input channels p[0..3] in every lane pair: p[0], p[1] in the low lane, p[2], p[3] in
+// the high one.
+inline __m512i broadcast_two_channel_pairs(const uint16_t* p) {
+  long long four;
+  std::memcpy(&four, p, sizeof four);
+  return _mm512_set1_epi64(four);
+}
+
+// The block's last 1..3 channels, the missing ones zero (their weights are zero too, so
+// an infinite input never meets a zero weight): reads only those channels, since the
+// element after them may sit on a page the process cannot read.
+inline __m512i broadcast_last_channels(const uint16_t* p, size_t count) {
+  uint64_t four = p[0];
+  if (count > 1) four |= static_cast<uint64_t>(p[1]) << 16;
+  if (count > 2) four |= static_cast<uint64_t>(p[2]) << 32;
+  return _mm512_set1_epi64(static_cast<long long>(four));
+}
+
+// What every panel of a call shares.
+struct bf16_pair_pairs_block {
+  size_t whole_rows;  // kc / 4 rows of four channels (1..3 more take one row after them)
+  size_t rest;        // kc % 4
+  size_t bias_bytes;  // a slot row on the first block, else 0
+  bool apply_clamp;
+};
+
+// One M x `columns` block (columns <= 16; NV = 1 for at most 8 of them, whose slots are
+// the row's first vector, else 2: even channels' slots, then odd ones'). The epilogue
+// moves a part of a vector with the ISA's masked moves: the caller sees that every
+// row's part lies in one page.
+template <size_t M, size_t NV>
+inline void bf16_pair_pairs_panel(const gemm_tile& t, const bf16_pair_pairs_block& block,
+                                  const uint16_t* const (&rows_end)[M], size_t n0, size_t columns, const char* panel) {
+  using ops = avx512_bf16_ops;
+  __m512 acc[M][NV];
+  // The first block starts from the bias row's (bias, 0) lane pairs; a later one from
+  // zero, the partial sums added at the end.
+#pragma GCC unroll 2
+  for (size_t j = 0; j < NV; ++j) {
+    const __m512 start =
+        t.first_block ? _mm512_loadu_ps(reinterpret_cast<const float*>(panel) + j * 16) : _mm512_setzero_ps();
+#pragma GCC unroll 16
+    for (size_t m = 0; m < M; ++m) acc[m][j] = start;
+  }
+
+  // The rows' ends sit past the last whole row of four channels and the loop runs a
+  // negative byte offset up to zero: M row pointers, one offset and the weight pointer
+  // stay in general-purpose registers.
+  const char* w = panel + block.bias_bytes;
+  for (ptrdiff_t offset = -static_cast<ptrdiff_t>(block.whole_rows * 8); offset != 0;
+       offset += 8, w += kBf16PairPairRowBytes) {
+    __m512i weights[NV];
+#pragma GCC unroll 2
+    for (size_t j = 0; j < NV; ++j) weights[j] = _mm512_loadu_si512(w + j * 64);
+#pragma GCC unroll 16
+    for (size_t m = 0; m < M; ++m) {
+      const __m512i x = broadcast_two_channel_pairs(pair_at(rows_end[m], offset));
+#pragma GCC unroll 2
+      for (size_t j = 0; j < NV; ++j) acc[m][j] = ops::dot(acc[m][j], x, weights[j]);
+    }
+  }
+  if (block.rest != 0) {
+    __m512i weights[NV];
+#pragma GCC unroll 2
+    for (size_t j = 0; j < NV; ++j) weights[j] = _mm512_loadu_si512(w + j * 64);
+#pragma GCC unroll 16
+    for (size_t m = 0; m < M; ++m) {
+      const __m512i x = broadcast_last_channels(rows_end[m], block.rest);
+#pragma GCC unroll 2
+      for (size_t j = 0; j < NV; ++j) acc[m][j] = ops::dot(acc[m][j], x, weights[j]);
+    }
+  }
+
+  __m512 sums[M];
+#pragma GCC unroll 16
+  for (size_t m = 0; m < M; ++m) {
+    if constexpr (NV == 2) {
+      sums[m] = channel_sums(acc[m][0], acc[m][1]);
+    } else {
+      sums[m] = channel_sums(acc[m][0]);
+    }
+  }
+  // Every residual or partial sum is read before any store, so an in-place residual works.
+  float* out = t.output + n0;
+  if (!t.first_block) {
+#pragma GCC unroll 16
+    for (size_t m = 0; m < M; ++m)
+      sums[m] = _mm512_add_ps(sums[m], ops::load_columns(out + m * t.output_stride, columns));
+  } else if (t.bf16_residual != nullptr) {
+#pragma GCC unroll 16
+    for (size_t m = 0; m < M; ++m)
+      sums[m] = _mm512_add_ps(sums[m],
+                              ops::load_bf16_columns(t.bf16_residual + n0 + m * t.bf16_residual_stride, columns));
+  } else if (t.residual != nullptr) {
+#pragma GCC unroll 16
+    for (size_t m = 0; m < M; ++m)
+      sums[m] = _mm512_add_ps(sums[m], ops::load_columns(t.residual + n0 + m * t.residual_stride, columns));
+  }
+  if (block.apply_clamp) {
+    clamp_sums<ops>(t, [](float v) { return ops::splat(v); }, [&](auto clamp) {
+#pragma GCC unroll 16
+      for (size_t m = 0; m < M; ++m) sums[m] = clamp(sums[m]);
+    });
+  }
+  if (t.last_block && t.bf16_output != nullptr) {
+#pragma GCC unroll 16
+    for (size_t m = 0; m < M; ++m)
+      ops::store_bf16_columns(t.bf16_output + n0 + m * t.bf16_output_stride, sums[m], columns);
+    return;
+  }
+#pragma GCC unroll 16
+  for (size_t m = 0; m < M; ++m) ops::store_columns(out + m * t.output_stride, sums[m], columns);
+}
+
+// A panel whose column tail would take a masked move across a page (slow whatever its
+// mask: x86_tail_moves.h) runs on stack copies of the columns it reads and writes.
+// Kept apart from bf16_pair_pairs_panel: a call while its accumulators live made GCC
+// keep all of them on the stack, in the inner loop too.
+template <size_t M, size_t NV>
+__attribute__((noinline)) void bf16_pair_pairs_panel_staged(const gemm_tile& t, const bf16_pair_pairs_block& block,
+                                                            const uint16_t* const (&rows_end)[M], size_t n0,
+                                                            size_t columns, const char* panel) {
+  constexpr size_t nr = kBf16ChannelPairsNR;
+  alignas(64) float output[M * nr] = {};
+  alignas(64) float residual[M * nr] = {};
+  alignas(64) uint16_t bf16_residual[M * nr] = {};
+  alignas(64) uint16_t bf16_output[M * nr] = {};
+  gemm_tile staged = t;
+  staged.output = output;
+  staged.output_stride = nr;
+  for (size_t m = 0; m < M; ++m) {
+    if (!t.first_block) std::memcpy(output + m * nr, t.output + n0 + m * t.output_stride, columns * sizeof(float));
+    if (t.first_block && t.residual != nullptr)
+      std::memcpy(residual + m * nr, t.residual + n0 + m * t.residual_stride, columns * sizeof(float));
+    if (t.first_block && t.bf16_residual != nullptr)
+      std::memcpy(bf16_residual + m * nr, t.bf16_residual + n0 + m * t.bf16_residual_stride,
+                  columns * sizeof(uint16_t));
+  }
+  if (t.residual != nullptr) {
+    staged.residual = residual;
+    staged.residual_stride = nr;
+  }
+  if (t.bf16_residual != nullptr) {
+    staged.bf16_residual = bf16_residual;
+    staged.bf16_residual_stride = nr;
+  }
+  if (t.bf16_output != nullptr) {
+    staged.bf16_output = bf16_output;
+    staged.bf16_output_stride = nr;
+  }
+  bf16_pair_pairs_panel<M, NV>(staged, block, rows_end, 0, nr, panel);
+  const bool to_bf16 = t.last_block && t.bf16_output != nullptr;
+  for (size_t m = 0; m < M; ++m) {
+    if (to_bf16) {
+      std::memcpy(t.bf16_output + n0 + m * t.bf16_output_stride, bf16_output + m * nr, columns * sizeof(uint16_t));
+    } else {
+      std::memcpy(t.output + n0 + m * t.output_stride, output + m * nr, columns * sizeof(float));
+    }
+  }
+}
+
+// bf16_pair_pairs_panel where every tensor's column tail (if any) lies in one page per
+// row set, else bf16_pair_pairs_panel_staged.
+template <size_t M, size_t NV>
+inline void bf16_pair_pairs_panel_in_place(const gemm_tile& t, const bf16_pair_pairs_block& block,
+                                           const uint16_t* const (&rows_end)[M], size_t n0, size_t columns,
+                                           const char* panel) {
+  if (columns < kBf16ChannelPairsNR) {
+    const bool reads_output = !t.first_block;
+    const bool writes_output = !(t.last_block && t.bf16_output != nullptr);
+    const float* residual = t.first_block && t.residual != nullptr ? t.residual + n0 : nullptr;
+    const uint16_t* bf16_residual = t.first_block && t.bf16_residual != nullptr ? t.bf16_residual + n0 : nullptr;
+    const bool fits =
+        ((!reads_output && !writes_output) || rows_in_one_page<M>(t.output + n0, t.output_stride, 64)) &&
+        rows_in_one_page<M>(residual, t.residual_stride, 64) &&
+        rows_in_one_page<M>(bf16_residual, t.bf16_residual_stride, 32) &&
+        (writes_output || rows_in_one_page<M>(t.bf16_output + n0, t.bf16_output_stride, 32));
+    if (!fits) return bf16_pair_pairs_panel_staged<M, NV>(t, block, rows_end, n0, columns, panel);
+  }
+  bf16_pair_pairs_panel<M, NV>(t, block, rows_end, n0, columns, panel);
+}
+
+// M pixels, the call's nc output channels in panels of 16 (see gemm_tile).
+template <size_t M>
+void bf16_pair_pairs_rows(const gemm_tile& t) {
+  bf16_pair_pairs_block block;
+  block.whole_rows = t.kc / 4;
+  block.rest = t.kc % 4;
+  block.bias_bytes = t.first_block ? kBf16PairPairRowBytes : 0;
+  block.apply_clamp = t.last_block && (t.output_min > -INFINITY || t.output_max < INFINITY);
+  const size_t panel_bytes = block.bias_bytes + (block.whole_rows + (block.rest != 0 ? 1 : 0)) * kBf16PairPairRowBytes;
+
+  const uint16_t* rows_end[M];
+#pragma GCC unroll 16
+  for (size_t m = 0; m < M; ++m)
+    rows_end[m] = static_cast<const uint16_t*>(t.input_rows[m]) + t.input_offset + 4 * block.whole_rows;
+
+  const char* panel = static_cast<const char*>(t.weights);
+  for (size_t n0 = 0; n0 < t.nc; n0 += kBf16ChannelPairsNR, panel += panel_bytes) {
+    const size_t columns = t.nc - n0 < kBf16ChannelPairsNR ? t.nc - n0 : kBf16ChannelPairsNR;
+    if (columns <= kBf16ChannelPairsNR / 2) {
+      bf16_pair_pairs_panel_in_place<M, 1>(t, block, rows_end, n0, columns, panel);
+    } else {
+      bf16_pair_pairs_panel_in_place<M, 2>(t, block, rows_end, n0, columns, panel);
+    }
+  }
+}
+
+template <size_t... M>
+inline void gemm_bf16_pair_pairs_dispatch(const gemm_tile& t, std::index_sequence<M...>) {
+  // One fully unrolled kernel per row count: a tail of pixels costs only its rows.
+  static constexpr gemm_kernel_fn by_rows[] = {&bf16_pair_pairs_rows<M + 1>...};
+  by_rows[t.mr - 1](t);
+}
+
+// The entry point: t.mr in 1..MR.
+template <size_t MR>
+void gemm_bf16_pair_pairs(const gemm_tile& t) {
+  gemm_bf16_pair_pairs_dispatch(t, std::make_index_sequence<MR>());
+}
+
+}  // namespace
+}  // namespace pw
