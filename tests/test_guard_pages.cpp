@@ -216,6 +216,14 @@ TEST_P(GuardPages, Bf16TensorsAndBf16MathEndAtAGuardPage) {
   ASSERT_EQ(pw_conv_get_info(probe, &info), PW_OK);
   pw_conv_destroy(probe);
   const size_t mr = info.mr, nr = info.nr;
+  // A narrow tile for layers of few output channels and enough input channels (the
+  // variant's own when it has none): its panel and half-panel tails too.
+  const pw_conv_desc narrow_desc = variant_desc(isa, 64, 1);
+  const std::vector<float> ones(64, 1.0f);
+  ASSERT_EQ(pw_conv_create(&narrow_desc, ones.data(), nullptr, &probe), PW_OK) << pw_last_error();
+  ASSERT_EQ(pw_conv_get_info(probe, &info), PW_OK);
+  pw_conv_destroy(probe);
+  const size_t narrow_nr = info.nr;
   // Fewer counts than the fp32 sweep, each kind of tail once: input channels below, at
   // and past a pair and a vector of bf16; output channels around one and two panels;
   // pixels around one register group (the kernels' sweep, test_microkernels, has
@@ -223,7 +231,8 @@ TEST_P(GuardPages, Bf16TensorsAndBf16MathEndAtAGuardPage) {
   std::vector<size_t> input_channels = {1, 2, 3, 7, 8, 9, 16, 17, 33};
   if (!emulated_run()) input_channels.insert(input_channels.end(), {31, 129});
   std::vector<size_t> output_channels = {1, 2, 3};
-  for (size_t co : {nr - 1, nr, nr + 1, 2 * nr - 1, 2 * nr, 2 * nr + 1})
+  for (size_t co : {narrow_nr / 2, narrow_nr / 2 + 1, narrow_nr - 1, narrow_nr, nr - 1, nr, nr + 1, 2 * nr - 1,
+                    2 * nr, 2 * nr + 1})
     if (co > output_channels.back()) output_channels.push_back(co);
   std::vector<size_t> pixel_counts = {1, 2};
   for (size_t pixels : {mr - 1, mr, mr + 1})
