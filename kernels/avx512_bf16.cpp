@@ -50,10 +50,11 @@ constexpr element_conversions avx512_bf16_conversions = {
     {this_unit_conversions.gathered[kRoundF32], this_unit_conversions.gathered[kWidenBf16], &narrow_gathered},
     this_unit_conversions.widen_bf16, &narrow_strided};
 
-// Layers of 1..16 output channels and at least 16 input channels: two channel pairs
+// Layers of 1..16 output channels and at least 12 input channels: two channel pairs
 // per 64-bit broadcast (kernels/gemm_channel_pairs_avx512_bf16.h), 12 loads per 20
-// vdpbf16ps where a vector of 16 channels per pixel takes one load per vdpbf16ps.
-constexpr size_t kAvx512Bf16ChannelPairsMinInChannels = 16;
+// vdpbf16ps where a vector of 16 channels per pixel takes one load per vdpbf16ps. Its
+// end of block lost to 10x32 on 16 outputs of 5..10 input channels (docs/tuning.md).
+constexpr size_t kAvx512Bf16ChannelPairsMinInChannels = 12;
 const microkernel avx512_bf16_channel_pairs_microkernel = {
     kAvx512Bf16MR, kBf16ChannelPairsNR, &gemm_bf16_pair_pairs<kAvx512Bf16MR>, &bf16_pair_pairs_layout,
     element_type::bf16, &avx512_bf16_conversions, true, 0, 0, nullptr, nullptr, 0, 0, true};
