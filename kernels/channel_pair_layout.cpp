@@ -37,13 +37,15 @@ struct f32_pairs {
 
 // Two bf16 pairs per output channel (64 bits: input channels 4q, 4q+1 in the low 32
 // bits, 4q+2, 4q+3 in the high ones, what one 64-bit broadcast of an input row meets
-// in a lane pair), slots ordered as f32_pairs' and the bias as f32_pairs' (the low
-// lane's float; the high lane starts from zero).
+// in a lane pair), the bias as f32_pairs' (the low lane's float; the high lane starts
+// from zero). A vector holds 8 slots: a panel of at most 8 channels has channel n in
+// slot n; of more, channels 0..15 fill the first two vectors as f32_pairs' panel of
+// 16 does (even channels, then odd ones), and channels 16..23 the third in order.
 struct bf16_pair_pairs {
   using element = uint16_t;
   static constexpr size_t kChannelsPerSlot = 4;
   static element from(float w, bool /*round_to_bf16*/) { return bf16_from_float(w); }
-  static size_t slot(size_t n, size_t width, size_t nr) { return f32_pairs::slot(n, width, nr); }
+  static size_t slot(size_t n, size_t width, size_t /*nr*/) { return width <= 8 || n >= 16 ? n : n % 2 * 8 + n / 2; }
   static size_t bias_float(size_t slot) { return 2 * slot; }
 };
 

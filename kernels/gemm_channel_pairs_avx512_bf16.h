@@ -1,14 +1,16 @@
-// The AVX512_BF16 register tile for layers of at most 16 output channels (MobileNet
-// v2's 16-channel projections, EfficientNet's narrow layers). With one vector of 16
-// output channels per pixel, the 10x32 tile issues a broadcast per vdpbf16ps (10
-// broadcasts and a weight vector per 10 of them), and the loads, not the dot products,
-// set the pace. Here each lane pair (64 bits) of a vector holds one output channel's
-// sums of an even channel pair (low lane) and an odd one (high lane): one 64-bit
-// broadcast brings four input channels of a pixel, and two vdpbf16ps (the even and the
-// odd output channels) use it, so a 10-pixel group takes 12 loads per 20 dot products,
-// as the 10x32 tile does on wide layers. The sums start from the bias; at the block's
-// end each channel's two sums are added, in channel order (lane_pair_sums_avx512.h),
-// then the residual or the partial sums. Weights: bf16_pair_pairs_layout, NR = 16.
+// The AVX512_BF16 register tiles for layers of at most 16 output channels (MobileNet
+// v2's 16-channel projections, EfficientNet's narrow layers) and of 17..24. With one
+// vector of 16 output channels per pixel, the 10x32 tile issues a broadcast per
+// vdpbf16ps (10 broadcasts and a weight vector per 10 of them), and the loads, not the
+// dot products, set the pace; on 24 channels it spends a quarter of its lanes on
+// padding. Here each lane pair (64 bits) of a vector holds one output channel's sums
+// of an even channel pair (low lane) and an odd one (high lane): one 64-bit broadcast
+// brings four input channels of a pixel, and every vector of lane pairs (8 output
+// channels each) uses it, so a 10-pixel group on 16 channels takes 12 loads per 20 dot
+// products, as the 10x32 tile does on wide layers, and an 8-pixel group on 24 channels
+// 11 loads per 24. The sums start from the bias; at the block's end each channel's two
+// sums are added, in channel order (lane_pair_sums_avx512.h), then the residual or the
+// partial sums. Weights: bf16_pair_pairs_layout, NR = 16 or 24.
 //
 // The sums run in another order than the 10x32 kernel's (microkernel::
 // sums_channel_pairs), the same for any thread count and pixel count.
@@ -35,7 +37,8 @@ namespace pw {
 namespace {
 
 constexpr size_t kBf16ChannelPairsNR = 16;  // output channels per panel: two vectors of 8 lane pairs
-constexpr size_t kBf16PairPairRowBytes = kBf16ChannelPairsNR * 8;  // a row of 16 slots of 4 bf16 channels
+constexpr size_t kBf16ChannelPairsWideNR = 24;  // three vectors of 8 lane pairs
+constexpr size_t kLanePairs = 8;  // output channels per vector of lane pairs
 
 // Input channels p[0..3] in every lane pair: p[0], p[1] in the low lane, p[2], p[3] in
 // the high one.
@@ -63,18 +66,24 @@ struct bf16_pair_pairs_block {
   bool apply_clamp;
 };
 
-// One M x `columns` block (columns <= 16; NV = 1 for at most 8 of them, whose slots are
-// the row's first vector, else 2: even channels' slots, then odd ones'). The epilogue
-// moves a part of a vector with the ISA's masked moves: the caller sees that every
-// row's part lies in one page.
-template <size_t M, size_t NV>
+// Output vectors of 16 channels a panel of NV vectors of lane pairs fills.
+constexpr size_t output_vectors(size_t nv) { return nv == 3 ? 2 : 1; }
+
+// One M x `columns` block of a panel of NR channels (rows of NR slots): NV = 1 for at
+// most 8 columns, whose slots are the row's first vector; 2 for 9..16: even channels'
+// slots, then odd ones'; 3 for 17..24: channels 0..15 as for 2, then channels 16..23.
+// The epilogue moves a part of a vector with the ISA's masked moves: the caller sees
+// that every row's part lies in one page.
+template <size_t NR, size_t M, size_t NV>
 inline void bf16_pair_pairs_panel(const gemm_tile& t, const bf16_pair_pairs_block& block,
                                   const uint16_t* const (&rows_end)[M], size_t n0, size_t columns, const char* panel) {
   using ops = avx512_bf16_ops;
+  constexpr size_t row_bytes = NR * 8;
+  constexpr size_t OV = output_vectors(NV);
   __m512 acc[M][NV];
   // The first block starts from the bias row's (bias, 0) lane pairs; a later one from
   // zero, the partial sums added at the end.
-#pragma GCC unroll 2
+#pragma GCC unroll 3
   for (size_t j = 0; j < NV; ++j) {
     const __m512 start =
         t.first_block ? _mm512_loadu_ps(reinterpret_cast<const float*>(panel) + j * 16) : _mm512_setzero_ps();
@@ -87,79 +96,95 @@ inline void bf16_pair_pairs_panel(const gemm_tile& t, const bf16_pair_pairs_bloc
   // stay in general-purpose registers.
   const char* w = panel + block.bias_bytes;
   for (ptrdiff_t offset = -static_cast<ptrdiff_t>(block.whole_rows * 8); offset != 0;
-       offset += 8, w += kBf16PairPairRowBytes) {
+       offset += 8, w += row_bytes) {
     __m512i weights[NV];
-#pragma GCC unroll 2
+#pragma GCC unroll 3
     for (size_t j = 0; j < NV; ++j) weights[j] = _mm512_loadu_si512(w + j * 64);
 #pragma GCC unroll 16
     for (size_t m = 0; m < M; ++m) {
       const __m512i x = broadcast_two_channel_pairs(pair_at(rows_end[m], offset));
-#pragma GCC unroll 2
+#pragma GCC unroll 3
       for (size_t j = 0; j < NV; ++j) acc[m][j] = ops::dot(acc[m][j], x, weights[j]);
     }
   }
   if (block.rest != 0) {
     __m512i weights[NV];
-#pragma GCC unroll 2
+#pragma GCC unroll 3
     for (size_t j = 0; j < NV; ++j) weights[j] = _mm512_loadu_si512(w + j * 64);
 #pragma GCC unroll 16
     for (size_t m = 0; m < M; ++m) {
       const __m512i x = broadcast_last_channels(rows_end[m], block.rest);
-#pragma GCC unroll 2
+#pragma GCC unroll 3
       for (size_t j = 0; j < NV; ++j) acc[m][j] = ops::dot(acc[m][j], x, weights[j]);
     }
   }
 
-  __m512 sums[M];
+  __m512 sums[M][OV];
 #pragma GCC unroll 16
   for (size_t m = 0; m < M; ++m) {
-    if constexpr (NV == 2) {
-      sums[m] = channel_sums(acc[m][0], acc[m][1]);
+    if constexpr (NV == 1) {
+      sums[m][0] = channel_sums(acc[m][0]);
     } else {
-      sums[m] = channel_sums(acc[m][0]);
+      sums[m][0] = channel_sums(acc[m][0], acc[m][1]);
+      if constexpr (NV == 3) sums[m][1] = channel_sums(acc[m][2]);
     }
   }
+  // Columns of output vector v.
+  const auto part = [columns](size_t v) { return columns > v * 16 ? columns - v * 16 : 0; };
   // Every residual or partial sum is read before any store, so an in-place residual works.
   float* out = t.output + n0;
   if (!t.first_block) {
 #pragma GCC unroll 16
     for (size_t m = 0; m < M; ++m)
-      sums[m] = _mm512_add_ps(sums[m], ops::load_columns(out + m * t.output_stride, columns));
+#pragma GCC unroll 2
+      for (size_t v = 0; v < OV; ++v)
+        sums[m][v] = _mm512_add_ps(sums[m][v], ops::load_columns(out + m * t.output_stride + v * 16, part(v)));
   } else if (t.bf16_residual != nullptr) {
 #pragma GCC unroll 16
     for (size_t m = 0; m < M; ++m)
-      sums[m] = _mm512_add_ps(sums[m],
-                              ops::load_bf16_columns(t.bf16_residual + n0 + m * t.bf16_residual_stride, columns));
+#pragma GCC unroll 2
+      for (size_t v = 0; v < OV; ++v)
+        sums[m][v] = _mm512_add_ps(
+            sums[m][v], ops::load_bf16_columns(t.bf16_residual + n0 + m * t.bf16_residual_stride + v * 16, part(v)));
   } else if (t.residual != nullptr) {
 #pragma GCC unroll 16
     for (size_t m = 0; m < M; ++m)
-      sums[m] = _mm512_add_ps(sums[m], ops::load_columns(t.residual + n0 + m * t.residual_stride, columns));
+#pragma GCC unroll 2
+      for (size_t v = 0; v < OV; ++v)
+        sums[m][v] = _mm512_add_ps(sums[m][v],
+                                   ops::load_columns(t.residual + n0 + m * t.residual_stride + v * 16, part(v)));
   }
   if (block.apply_clamp) {
     clamp_sums<ops>(t, [](float v) { return ops::splat(v); }, [&](auto clamp) {
 #pragma GCC unroll 16
-      for (size_t m = 0; m < M; ++m) sums[m] = clamp(sums[m]);
+      for (size_t m = 0; m < M; ++m)
+#pragma GCC unroll 2
+        for (size_t v = 0; v < OV; ++v) sums[m][v] = clamp(sums[m][v]);
     });
   }
   if (t.last_block && t.bf16_output != nullptr) {
 #pragma GCC unroll 16
     for (size_t m = 0; m < M; ++m)
-      ops::store_bf16_columns(t.bf16_output + n0 + m * t.bf16_output_stride, sums[m], columns);
+#pragma GCC unroll 2
+      for (size_t v = 0; v < OV; ++v)
+        ops::store_bf16_columns(t.bf16_output + n0 + m * t.bf16_output_stride + v * 16, sums[m][v], part(v));
     return;
   }
 #pragma GCC unroll 16
-  for (size_t m = 0; m < M; ++m) ops::store_columns(out + m * t.output_stride, sums[m], columns);
+  for (size_t m = 0; m < M; ++m)
+#pragma GCC unroll 2
+    for (size_t v = 0; v < OV; ++v) ops::store_columns(out + m * t.output_stride + v * 16, sums[m][v], part(v));
 }
 
 // A panel whose column tail would take a masked move across a page (slow whatever its
 // mask: x86_tail_moves.h) runs on stack copies of the columns it reads and writes.
 // Kept apart from bf16_pair_pairs_panel: a call while its accumulators live made GCC
 // keep all of them on the stack, in the inner loop too.
-template <size_t M, size_t NV>
+template <size_t NR, size_t M, size_t NV>
 __attribute__((noinline)) void bf16_pair_pairs_panel_staged(const gemm_tile& t, const bf16_pair_pairs_block& block,
                                                             const uint16_t* const (&rows_end)[M], size_t n0,
                                                             size_t columns, const char* panel) {
-  constexpr size_t nr = kBf16ChannelPairsNR;
+  constexpr size_t nr = NR;
   alignas(64) float output[M * nr] = {};
   alignas(64) float residual[M * nr] = {};
   alignas(64) uint16_t bf16_residual[M * nr] = {};
@@ -187,7 +212,7 @@ __attribute__((noinline)) void bf16_pair_pairs_panel_staged(const gemm_tile& t, 
     staged.bf16_output = bf16_output;
     staged.bf16_output_stride = nr;
   }
-  bf16_pair_pairs_panel<M, NV>(staged, block, rows_end, 0, nr, panel);
+  bf16_pair_pairs_panel<NR, M, NV>(staged, block, rows_end, 0, columns, panel);
   const bool to_bf16 = t.last_block && t.bf16_output != nullptr;
   for (size_t m = 0; m < M; ++m) {
     if (to_bf16) {
@@ -198,36 +223,39 @@ __attribute__((noinline)) void bf16_pair_pairs_panel_staged(const gemm_tile& t, 
   }
 }
 
-// bf16_pair_pairs_panel where every tensor's column tail (if any) lies in one page per
-// row set, else bf16_pair_pairs_panel_staged.
-template <size_t M, size_t NV>
+// bf16_pair_pairs_panel where every tensor's column tail (if any: a last output vector
+// of fewer than 16 columns) lies in one page per row set, else
+// bf16_pair_pairs_panel_staged.
+template <size_t NR, size_t M, size_t NV>
 inline void bf16_pair_pairs_panel_in_place(const gemm_tile& t, const bf16_pair_pairs_block& block,
                                            const uint16_t* const (&rows_end)[M], size_t n0, size_t columns,
                                            const char* panel) {
-  if (columns < kBf16ChannelPairsNR) {
+  if (columns % 16 != 0) {
+    const size_t last = n0 + (output_vectors(NV) - 1) * 16;
     const bool reads_output = !t.first_block;
     const bool writes_output = !(t.last_block && t.bf16_output != nullptr);
-    const float* residual = t.first_block && t.residual != nullptr ? t.residual + n0 : nullptr;
-    const uint16_t* bf16_residual = t.first_block && t.bf16_residual != nullptr ? t.bf16_residual + n0 : nullptr;
+    const float* residual = t.first_block && t.residual != nullptr ? t.residual + last : nullptr;
+    const uint16_t* bf16_residual = t.first_block && t.bf16_residual != nullptr ? t.bf16_residual + last : nullptr;
     const bool fits =
-        ((!reads_output && !writes_output) || rows_in_one_page<M>(t.output + n0, t.output_stride, 64)) &&
+        ((!reads_output && !writes_output) || rows_in_one_page<M>(t.output + last, t.output_stride, 64)) &&
         rows_in_one_page<M>(residual, t.residual_stride, 64) &&
         rows_in_one_page<M>(bf16_residual, t.bf16_residual_stride, 32) &&
-        (writes_output || rows_in_one_page<M>(t.bf16_output + n0, t.bf16_output_stride, 32));
-    if (!fits) return bf16_pair_pairs_panel_staged<M, NV>(t, block, rows_end, n0, columns, panel);
+        (writes_output || rows_in_one_page<M>(t.bf16_output + last, t.bf16_output_stride, 32));
+    if (!fits) return bf16_pair_pairs_panel_staged<NR, M, NV>(t, block, rows_end, n0, columns, panel);
   }
-  bf16_pair_pairs_panel<M, NV>(t, block, rows_end, n0, columns, panel);
+  bf16_pair_pairs_panel<NR, M, NV>(t, block, rows_end, n0, columns, panel);
 }
 
-// M pixels, the call's nc output channels in panels of 16 (see gemm_tile).
-template <size_t M>
+// M pixels, the call's nc output channels in panels of NR (see gemm_tile).
+template <size_t NR, size_t M>
 void bf16_pair_pairs_rows(const gemm_tile& t) {
+  constexpr size_t row_bytes = NR * 8;
   bf16_pair_pairs_block block;
   block.whole_rows = t.kc / 4;
   block.rest = t.kc % 4;
-  block.bias_bytes = t.first_block ? kBf16PairPairRowBytes : 0;
+  block.bias_bytes = t.first_block ? row_bytes : 0;
   block.apply_clamp = t.last_block && (t.output_min > -INFINITY || t.output_max < INFINITY);
-  const size_t panel_bytes = block.bias_bytes + (block.whole_rows + (block.rest != 0 ? 1 : 0)) * kBf16PairPairRowBytes;
+  const size_t panel_bytes = block.bias_bytes + (block.whole_rows + (block.rest != 0 ? 1 : 0)) * row_bytes;
 
   const uint16_t* rows_end[M];
 #pragma GCC unroll 16
@@ -235,27 +263,30 @@ void bf16_pair_pairs_rows(const gemm_tile& t) {
     rows_end[m] = static_cast<const uint16_t*>(t.input_rows[m]) + t.input_offset + 4 * block.whole_rows;
 
   const char* panel = static_cast<const char*>(t.weights);
-  for (size_t n0 = 0; n0 < t.nc; n0 += kBf16ChannelPairsNR, panel += panel_bytes) {
-    const size_t columns = t.nc - n0 < kBf16ChannelPairsNR ? t.nc - n0 : kBf16ChannelPairsNR;
-    if (columns <= kBf16ChannelPairsNR / 2) {
-      bf16_pair_pairs_panel_in_place<M, 1>(t, block, rows_end, n0, columns, panel);
-    } else {
-      bf16_pair_pairs_panel_in_place<M, 2>(t, block, rows_end, n0, columns, panel);
+  for (size_t n0 = 0; n0 < t.nc; n0 += NR, panel += panel_bytes) {
+    const size_t columns = t.nc - n0 < NR ? t.nc - n0 : NR;
+    if (columns <= kLanePairs) {
+      bf16_pair_pairs_panel_in_place<NR, M, 1>(t, block, rows_end, n0, columns, panel);
+    } else if (NR <= 2 * kLanePairs || columns <= 2 * kLanePairs) {
+      bf16_pair_pairs_panel_in_place<NR, M, 2>(t, block, rows_end, n0, columns, panel);
+    } else if constexpr (NR > 2 * kLanePairs) {
+      bf16_pair_pairs_panel_in_place<NR, M, 3>(t, block, rows_end, n0, columns, panel);
     }
   }
 }
 
-template <size_t... M>
+template <size_t NR, size_t... M>
 inline void gemm_bf16_pair_pairs_dispatch(const gemm_tile& t, std::index_sequence<M...>) {
   // One fully unrolled kernel per row count: a tail of pixels costs only its rows.
-  static constexpr gemm_kernel_fn by_rows[] = {&bf16_pair_pairs_rows<M + 1>...};
+  static constexpr gemm_kernel_fn by_rows[] = {&bf16_pair_pairs_rows<NR, M + 1>...};
   by_rows[t.mr - 1](t);
 }
 
-// The entry point: t.mr in 1..MR.
-template <size_t MR>
+// The entry point: t.mr in 1..MR, panels of NR = 16 or 24 channels.
+template <size_t NR, size_t MR>
 void gemm_bf16_pair_pairs(const gemm_tile& t) {
-  gemm_bf16_pair_pairs_dispatch(t, std::make_index_sequence<MR>());
+  static_assert(NR == 2 * kLanePairs || NR == 3 * kLanePairs, "panels of two or three vectors of lane pairs");
+  gemm_bf16_pair_pairs_dispatch<NR>(t, std::make_index_sequence<MR>());
 }
 
 }  // namespace

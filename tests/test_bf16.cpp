@@ -326,8 +326,8 @@ TEST_P(Bf16, LargeChannelCountsSplitIntoBlocksOnSeveralThreads) {
   pw_threadpool_destroy(pool);
 }
 
-// Layers of 1..16 output channels (a narrow register tile, such as AVX512_BF16's that
-// sums pairs of channel pairs from 12 input channels on): every output count; input
+// Layers of 1..24 output channels (narrow register tiles, such as AVX512_BF16's that
+// sum pairs of channel pairs from 12 input channels on): every output count; input
 // counts that end a block 0..3 channels past a multiple of four, and of several blocks;
 // a residual (separate and in place) and a clamp against the reference; +-Inf in the
 // last input channel (alone in its row of four); and the same bits for any number of
@@ -339,7 +339,7 @@ TEST_P(Bf16, NarrowLayersOfEveryOutputCount) {
                                                             : std::vector<size_t>{12, 13, 14, 15, 17, 35, 130, 1100};
   uint32_t seed = 500;
   for (size_t ci : input_channels)
-    for (size_t co = 1; co <= 16; ++co) {
+    for (size_t co = 1; co <= 24; ++co) {
       SCOPED_TRACE(std::to_string(ci) + " -> " + std::to_string(co) + " channels");
       conv_shape s;
       s.in_channels = ci;
