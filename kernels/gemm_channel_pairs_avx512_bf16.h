@@ -66,18 +66,51 @@ struct bf16_pair_pairs_block {
   bool apply_clamp;
 };
 
+// The epilogue's moves of `remaining` columns (avx512_bf16_ops'), but a part of exactly
+// 8 columns with an unmasked half-width move: a masked move across a page is slow
+// whatever its mask (x86_tail_moves.h), and a panel of 24 channels always ends on 8.
+struct pair_pairs_moves {
+  using ops = avx512_bf16_ops;
+  static __m512 load_columns(const float* p, size_t remaining) {
+    // The shuffles, not _mm512_zextps256_ps512 and _mm512_castps512_ps256, whose
+    // _mm256_undefined_pd() trips GCC 12's -Wmaybe-uninitialized (as in x86_tail_moves.h).
+    if (remaining == 8)
+      return __builtin_shufflevector(_mm256_loadu_ps(p), _mm256_setzero_ps(), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                                     13, 14, 15);
+    return ops::load_columns(p, remaining);
+  }
+  static __m512 load_bf16_columns(const uint16_t* p, size_t remaining) {
+    if (remaining != 8) return ops::load_bf16_columns(p, remaining);
+    const __m256i bits = _mm256_zextsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    const __m512i wide = _mm512_maskz_cvtepu16_epi32(0xFFFF, bits);
+    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(0xFFFF, wide, 16));
+  }
+  static void store_columns(float* p, __m512 x, size_t remaining) {
+    if (remaining == 8) return _mm256_storeu_ps(p, __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7));
+    ops::store_columns(p, x, remaining);
+  }
+  static void store_bf16_columns(uint16_t* p, __m512 x, size_t remaining) {
+    if (remaining != 8) return ops::store_bf16_columns(p, x, remaining);
+    const __m256i bits = (__m256i)_mm512_cvtneps_pbh(x);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(bits));
+  }
+  // Whether `columns` end a vector with a masked move.
+  static bool masked_tail(size_t columns) { return columns % 16 != 0 && columns % 16 != 8; }
+};
+
 // Output vectors of 16 channels a panel of NV vectors of lane pairs fills.
 constexpr size_t output_vectors(size_t nv) { return nv == 3 ? 2 : 1; }
 
 // One M x `columns` block of a panel of NR channels (rows of NR slots): NV = 1 for at
 // most 8 columns, whose slots are the row's first vector; 2 for 9..16: even channels'
 // slots, then odd ones'; 3 for 17..24: channels 0..15 as for 2, then channels 16..23.
-// The epilogue moves a part of a vector with the ISA's masked moves: the caller sees
-// that every row's part lies in one page.
+// The epilogue moves a part of a vector other than 8 columns with the ISA's masked
+// moves: the caller sees that every row's part lies in one page.
 template <size_t NR, size_t M, size_t NV>
 inline void bf16_pair_pairs_panel(const gemm_tile& t, const bf16_pair_pairs_block& block,
                                   const uint16_t* const (&rows_end)[M], size_t n0, size_t columns, const char* panel) {
   using ops = avx512_bf16_ops;
+  using moves = pair_pairs_moves;
   constexpr size_t row_bytes = NR * 8;
   constexpr size_t OV = output_vectors(NV);
   __m512 acc[M][NV];
@@ -138,21 +171,21 @@ inline void bf16_pair_pairs_panel(const gemm_tile& t, const bf16_pair_pairs_bloc
     for (size_t m = 0; m < M; ++m)
 #pragma GCC unroll 2
       for (size_t v = 0; v < OV; ++v)
-        sums[m][v] = _mm512_add_ps(sums[m][v], ops::load_columns(out + m * t.output_stride + v * 16, part(v)));
+        sums[m][v] = _mm512_add_ps(sums[m][v], moves::load_columns(out + m * t.output_stride + v * 16, part(v)));
   } else if (t.bf16_residual != nullptr) {
 #pragma GCC unroll 16
     for (size_t m = 0; m < M; ++m)
 #pragma GCC unroll 2
       for (size_t v = 0; v < OV; ++v)
         sums[m][v] = _mm512_add_ps(
-            sums[m][v], ops::load_bf16_columns(t.bf16_residual + n0 + m * t.bf16_residual_stride + v * 16, part(v)));
+            sums[m][v], moves::load_bf16_columns(t.bf16_residual + n0 + m * t.bf16_residual_stride + v * 16, part(v)));
   } else if (t.residual != nullptr) {
 #pragma GCC unroll 16
     for (size_t m = 0; m < M; ++m)
 #pragma GCC unroll 2
       for (size_t v = 0; v < OV; ++v)
         sums[m][v] = _mm512_add_ps(sums[m][v],
-                                   ops::load_columns(t.residual + n0 + m * t.residual_stride + v * 16, part(v)));
+                                   moves::load_columns(t.residual + n0 + m * t.residual_stride + v * 16, part(v)));
   }
   if (block.apply_clamp) {
     clamp_sums<ops>(t, [](float v) { return ops::splat(v); }, [&](auto clamp) {
@@ -167,13 +200,13 @@ inline void bf16_pair_pairs_panel(const gemm_tile& t, const bf16_pair_pairs_bloc
     for (size_t m = 0; m < M; ++m)
 #pragma GCC unroll 2
       for (size_t v = 0; v < OV; ++v)
-        ops::store_bf16_columns(t.bf16_output + n0 + m * t.bf16_output_stride + v * 16, sums[m][v], part(v));
+        moves::store_bf16_columns(t.bf16_output + n0 + m * t.bf16_output_stride + v * 16, sums[m][v], part(v));
     return;
   }
 #pragma GCC unroll 16
   for (size_t m = 0; m < M; ++m)
 #pragma GCC unroll 2
-    for (size_t v = 0; v < OV; ++v) ops::store_columns(out + m * t.output_stride + v * 16, sums[m][v], part(v));
+    for (size_t v = 0; v < OV; ++v) moves::store_columns(out + m * t.output_stride + v * 16, sums[m][v], part(v));
 }
 
 // A panel whose column tail would take a masked move across a page (slow whatever its
@@ -223,14 +256,14 @@ __attribute__((noinline)) void bf16_pair_pairs_panel_staged(const gemm_tile& t, 
   }
 }
 
-// bf16_pair_pairs_panel where every tensor's column tail (if any: a last output vector
-// of fewer than 16 columns) lies in one page per row set, else
+// bf16_pair_pairs_panel where every tensor's masked column tail (if any: a last output
+// vector of other than 8 or 16 columns) lies in one page per row set, else
 // bf16_pair_pairs_panel_staged.
 template <size_t NR, size_t M, size_t NV>
 inline void bf16_pair_pairs_panel_in_place(const gemm_tile& t, const bf16_pair_pairs_block& block,
                                            const uint16_t* const (&rows_end)[M], size_t n0, size_t columns,
                                            const char* panel) {
-  if (columns % 16 != 0) {
+  if (pair_pairs_moves::masked_tail(columns)) {
     const size_t last = n0 + (output_vectors(NV) - 1) * 16;
     const bool reads_output = !t.first_block;
     const bool writes_output = !(t.last_block && t.bf16_output != nullptr);
