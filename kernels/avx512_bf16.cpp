@@ -2,6 +2,7 @@
 // -mavx512f -mavx512bw -mavx512vl -mavx512bf16 -mavx2 -mfma only.
 #include "bf16.h"
 #include "gemm_microkernel_bf16.h"
+#include "gemm_channel_pairs_avx512_bf16.h"
 #include "simd_ops_avx512_bf16.h"
 
 namespace pw {
@@ -49,10 +50,35 @@ constexpr element_conversions avx512_bf16_conversions = {
     {this_unit_conversions.gathered[kRoundF32], this_unit_conversions.gathered[kWidenBf16], &narrow_gathered},
     this_unit_conversions.widen_bf16, &narrow_strided};
 
+// Layers of 1..16 output channels and at least 12 input channels: two channel pairs
+// per 64-bit broadcast (kernels/gemm_channel_pairs_avx512_bf16.h), 12 loads per 20
+// vdpbf16ps where a vector of 16 channels per pixel takes one load per vdpbf16ps. Its
+// end of block lost to 10x32 on 16 outputs of 5..10 input channels (docs/tuning.md).
+constexpr size_t kAvx512Bf16ChannelPairsMinInChannels = 12;
+const microkernel avx512_bf16_channel_pairs_microkernel = {
+    kAvx512Bf16MR, kBf16ChannelPairsNR, &gemm_bf16_pair_pairs<kBf16ChannelPairsNR, kAvx512Bf16MR>,
+    &bf16_pair_pairs_layout, element_type::bf16, &avx512_bf16_conversions, true, 0, 0, nullptr, nullptr, 0, 0, true};
+
+// Layers of 17..24 output channels and at least 7 input channels: the same lane pairs
+// in three vectors per pixel, 8 pixels (24 accumulators, 3 weight vectors and a
+// broadcast of the 32 registers; 10 would need 34): 11 loads per 24 vdpbf16ps and no
+// padding lanes, where 10x32 spends 24 loads on 40 vdpbf16ps, a quarter of them
+// padding. It broke even with 10x32 on 4..6 input channels (docs/tuning.md).
+constexpr size_t kAvx512Bf16WideChannelPairsMR = 8;
+constexpr size_t kAvx512Bf16WideChannelPairsFrom = 17;
+constexpr size_t kAvx512Bf16WideChannelPairsMinInChannels = 7;
+const microkernel avx512_bf16_wide_channel_pairs_microkernel = {
+    kAvx512Bf16WideChannelPairsMR, kBf16ChannelPairsWideNR,
+    &gemm_bf16_pair_pairs<kBf16ChannelPairsWideNR, kAvx512Bf16WideChannelPairsMR>, &bf16_pair_pairs_layout,
+    element_type::bf16, &avx512_bf16_conversions, true, 0, 0, nullptr, &avx512_bf16_channel_pairs_microkernel, 1,
+    kAvx512Bf16ChannelPairsMinInChannels, true};
+
 }  // namespace
 
 const microkernel avx512_bf16_microkernel = {
     kAvx512Bf16MR,      kAvx512Bf16NR,         &gemm_bf16<avx512_bf16_ops, kAvx512Bf16MR, kAvx512Bf16NR / avx512_bf16_ops::width>,
-    &bf16_pair_layout, element_type::bf16, &avx512_bf16_conversions, true};
+    &bf16_pair_layout, element_type::bf16, &avx512_bf16_conversions, true, 0, 0, nullptr,
+    &avx512_bf16_wide_channel_pairs_microkernel, kAvx512Bf16WideChannelPairsFrom,
+    kAvx512Bf16WideChannelPairsMinInChannels};
 
 }  // namespace pw

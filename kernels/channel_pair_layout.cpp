@@ -1,7 +1,9 @@
-// The channel-pair layouts (see bf16_pair_layout and f32_pair_layout in microkernel.h):
-// per block of kc input channels, panels of NR output channels of ceil(kc/2) rows of
-// NR pairs, the first block's panels opening with a bias row as wide as a pair row.
-// One template for both element types; each says where a channel's pair and bias go.
+// The channel-pair layouts (see bf16_pair_layout, bf16_pair_pairs_layout and
+// f32_pair_layout in microkernel.h): per block of kc input channels, panels of NR
+// output channels of ceil(kc/C) rows of NR slots of C input channels each (C = 2, or 4
+// for two bf16 pairs), the first block's panels opening with a bias row as wide as a
+// slot row. One template for every element type; each says how many input channels a
+// slot holds and where a channel's slot and bias go.
 #include <algorithm>
 #include <cstring>
 
@@ -15,6 +17,7 @@ namespace {
 // channel n's pair in slot n, its fp32 bias at float n of the bias row.
 struct bf16_pairs {
   using element = uint16_t;
+  static constexpr size_t kChannelsPerSlot = 2;
   static element from(float w, bool /*round_to_bf16*/) { return bf16_from_float(w); }
   static size_t slot(size_t n, size_t /*width*/, size_t /*nr*/) { return n; }
   static size_t bias_float(size_t slot) { return slot; }
@@ -26,18 +29,34 @@ struct bf16_pairs {
 // even input goes (its odd twin is zero), so the accumulators start from the bias row.
 struct f32_pairs {
   using element = float;
+  static constexpr size_t kChannelsPerSlot = 2;
   static element from(float w, bool round) { return round ? round_to_bf16(w) : w; }
   static size_t slot(size_t n, size_t width, size_t nr) { return width <= nr / 2 ? n : n % 2 * (nr / 2) + n / 2; }
   static size_t bias_float(size_t slot) { return 2 * slot; }
 };
 
+// Two bf16 pairs per output channel (64 bits: input channels 4q, 4q+1 in the low 32
+// bits, 4q+2, 4q+3 in the high ones, what one 64-bit broadcast of an input row meets
+// in a lane pair), the bias as f32_pairs' (the low lane's float; the high lane starts
+// from zero). A vector holds 8 slots: a panel of at most 8 channels has channel n in
+// slot n; of more, channels 0..15 fill the first two vectors as f32_pairs' panel of
+// 16 does (even channels, then odd ones), and channels 16..23 the third in order.
+struct bf16_pair_pairs {
+  using element = uint16_t;
+  static constexpr size_t kChannelsPerSlot = 4;
+  static element from(float w, bool /*round_to_bf16*/) { return bf16_from_float(w); }
+  static size_t slot(size_t n, size_t width, size_t /*nr*/) { return width <= 8 || n >= 16 ? n : n % 2 * 8 + n / 2; }
+  static size_t bias_float(size_t slot) { return 2 * slot; }
+};
+
 template <class Pairs>
 struct pair_layout {
-  static constexpr size_t kPairBytes = 2 * sizeof(typename Pairs::element);
+  static constexpr size_t kChannels = Pairs::kChannelsPerSlot;
+  static constexpr size_t kPairBytes = kChannels * sizeof(typename Pairs::element);
 
   static size_t block_length(const packing_shape& s, size_t k0) { return std::min(s.kc, s.in_channels - k0); }
   static size_t padded_out(const packing_shape& s) { return (s.out_channels + s.nr - 1) / s.nr * s.nr; }
-  static size_t pair_rows(size_t channels) { return (channels + 1) / 2; }
+  static size_t pair_rows(size_t channels) { return (channels + kChannels - 1) / kChannels; }
   // Pair rows of the blocks before input channel k0 (every block but the last is kc long).
   static size_t pair_rows_before(const packing_shape& s, size_t k0) { return k0 / s.kc * pair_rows(s.kc); }
 
@@ -86,7 +105,8 @@ struct pair_layout {
         auto* pairs = reinterpret_cast<typename Pairs::element*>(panel);
         for (size_t k = 0; k < kc; ++k) {
           for (size_t n = 0; n < width; ++n)
-            pairs[((k / 2) * nr + Pairs::slot(n, width, nr)) * 2 + (k & 1)] = weight(k0 + k, n0 + n);
+            pairs[((k / kChannels) * nr + Pairs::slot(n, width, nr)) * kChannels + k % kChannels] =
+                weight(k0 + k, n0 + n);
         }
       }
     }
@@ -99,5 +119,6 @@ struct pair_layout {
 
 const weight_layout bf16_pair_layout = pair_layout<bf16_pairs>::layout;
 const weight_layout f32_pair_layout = pair_layout<f32_pairs>::layout;
+const weight_layout bf16_pair_pairs_layout = pair_layout<bf16_pair_pairs>::layout;
 
 }  // namespace pw

@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "gemm_microkernel.h"
+#include "lane_pair_sums_avx512.h"
 
 namespace pw {
 namespace {
@@ -36,31 +37,6 @@ inline __m512 broadcast_channel_pair(const float* p) {
   double pair;
   std::memcpy(&pair, p, sizeof pair);
   return _mm512_castpd_ps(_mm512_set1_pd(pair));
-}
-
-constexpr __mmask16 kEvenLanes = 0x5555;
-constexpr __mmask16 kOddLanes = 0xAAAA;
-
-// Lanes 2c and 2c+1 trade places (vpermilps). The merge-masked form with a full mask is
-// the plain instruction; GCC 12's unmasked intrinsic trips -Wuninitialized on its
-// _mm512_undefined_ps().
-inline __m512 swap_lane_pairs(__m512 x) { return _mm512_mask_permute_ps(x, 0xFFFF, x, 0xB1); }
-
-// A panel of 9..16 channels: `even` holds the even output channels' pairs (channel
-// 2c in lanes 2c, 2c+1), `odd` the odd ones'. Lane n of the result = channel n's even
-// plus odd sum: one blend keeps each lane's own channel, the other blend and an
-// in-lane swap bring the channel's other half.
-inline __m512 channel_sums(__m512 even, __m512 odd) {
-  const __m512 own = _mm512_mask_blend_ps(kOddLanes, even, odd);
-  const __m512 other = _mm512_mask_blend_ps(kOddLanes, odd, even);
-  return _mm512_add_ps(own, swap_lane_pairs(other));
-}
-
-// A panel of 1..8 channels, channel c's pair in lanes 2c, 2c+1: lanes 0..7 of the result.
-inline __m512 channel_sums(__m512 pairs) {
-  const __m512 both = _mm512_add_ps(pairs, swap_lane_pairs(pairs));
-  const __m512i even_lanes = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
-  return _mm512_mask_permutexvar_ps(both, 0xFFFF, even_lanes, both);
 }
 
 // One panel of 16 channels (columns of them stored, 1..16) for M pixels, NV = 1 when

@@ -101,6 +101,15 @@ extern const weight_layout bf16_pair_layout;
 // (kernels/channel_pair_layout.cpp).
 extern const weight_layout f32_pair_layout;
 
+// bf16 pairs of channel pairs (what the AVX512_BF16 tiles of at most 16 and of 17..24
+// output channels read): f32_pair_layout's rows, panels and bias row, with each 64-bit
+// slot holding one output channel's bf16 weights of four input channels, 4q..4q+3 from
+// the low half up (zero past the block's end); ceil(kc/4) rows per block; in a panel
+// of more than 8 channels, channels 0..15 in f32_pair_layout's order for 16 (even ones
+// first), 16..23 after them in order; weights always rounded to bf16
+// (kernels/channel_pair_layout.cpp).
+extern const weight_layout bf16_pair_pairs_layout;
+
 // The conversions the tile loop needs, compiled with the variant's own flags
 // (kernels/bf16.h): fp32 -> fp32 rounded to bf16, bf16 -> fp32 (exact), and fp32 ->
 // bf16 (nearest even).

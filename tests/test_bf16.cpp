@@ -326,6 +326,53 @@ TEST_P(Bf16, LargeChannelCountsSplitIntoBlocksOnSeveralThreads) {
   pw_threadpool_destroy(pool);
 }
 
+// Layers of 1..24 output channels (narrow register tiles, such as AVX512_BF16's that
+// sum pairs of channel pairs from 12 input channels on): every output count; input
+// counts that end a block 0..3 channels past a multiple of four, and of several blocks;
+// a residual (separate and in place) and a clamp against the reference; +-Inf in the
+// last input channel (alone in its row of four); and the same bits for any number of
+// pixels per run and on two threads.
+TEST_P(Bf16, NarrowLayersOfEveryOutputCount) {
+  pw_threadpool* pool = pw_threadpool_create(2);
+  ASSERT_NE(pool, nullptr);
+  const std::vector<size_t> input_channels = emulated_run() ? std::vector<size_t>{12, 15, 130}
+                                                            : std::vector<size_t>{12, 13, 14, 15, 17, 35, 130, 1100};
+  uint32_t seed = 500;
+  for (size_t ci : input_channels)
+    for (size_t co = 1; co <= 24; ++co) {
+      SCOPED_TRACE(std::to_string(ci) + " -> " + std::to_string(co) + " channels");
+      conv_shape s;
+      s.in_channels = ci;
+      s.out_channels = co;
+      s.width = 23;
+      if (co % 2 == 0) s.output_min = -0.5f, s.output_max = 0.75f;
+      s = typed(s);
+      EXPECT_EQ(check_conv(isa(), s, true, true, ++seed), "");
+      EXPECT_EQ(check_conv(isa(), s, false, true, ++seed, {true, nullptr}), "") << "in place";
+      conv_data d = make_conv_data(s, true, true, ++seed);
+      d.input[3 * ci + ci - 1] = co % 2 == 0 ? INFINITY : -INFINITY;
+      EXPECT_EQ(check_conv_data(isa(), s, d), "") << "an infinite last input channel";
+      const run_result whole = run_conv(isa(), s, d);
+      ASSERT_EQ(whole.status, PW_OK) << whole.error;
+      const run_result threaded = run_conv(isa(), s, d, {false, pool});
+      ASSERT_EQ(threaded.status, PW_OK) << threaded.error;
+      EXPECT_EQ(std::memcmp(threaded.output.data(), whole.output.data(), whole.output.size() * sizeof(float)), 0)
+          << "two threads";
+      for (size_t pixels : {1, 2, 9, 10, 11}) {
+        conv_shape few = s;
+        few.width = pixels;
+        conv_data part = d;
+        part.input.resize(pixels * s.in_step());
+        part.residual.resize(pixels * s.res_step());
+        const run_result r = run_conv(isa(), few, part);
+        ASSERT_EQ(r.status, PW_OK) << r.error;
+        EXPECT_EQ(std::memcmp(r.output.data(), whole.output.data(), pixels * s.out_step() * sizeof(float)), 0)
+            << pixels << " pixels";
+      }
+    }
+  pw_threadpool_destroy(pool);
+}
+
 std::string case_name(const ::testing::TestParamInfo<bf16_case>& info) {
   const auto type = [](pw_datatype t) { return t == PW_DATATYPE_BF16 ? "bf16" : "f32"; };
   return std::string(pw_isa_name(std::get<0>(info.param))) + "_math_" +

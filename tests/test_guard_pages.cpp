@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <tuple>
@@ -216,6 +217,18 @@ TEST_P(GuardPages, Bf16TensorsAndBf16MathEndAtAGuardPage) {
   ASSERT_EQ(pw_conv_get_info(probe, &info), PW_OK);
   pw_conv_destroy(probe);
   const size_t mr = info.mr, nr = info.nr;
+  // The narrow tiles for layers of few output channels and enough input channels (the
+  // variant's own tile when it has none), of 1 and of nr/2 + 1 outputs: their panel
+  // and half-panel tails too.
+  std::vector<size_t> narrow_nrs;
+  for (size_t co : {size_t{1}, nr / 2 + 1}) {
+    const pw_conv_desc narrow_desc = variant_desc(isa, 64, co);
+    const std::vector<float> ones(64 * co, 1.0f);
+    ASSERT_EQ(pw_conv_create(&narrow_desc, ones.data(), nullptr, &probe), PW_OK) << pw_last_error();
+    ASSERT_EQ(pw_conv_get_info(probe, &info), PW_OK);
+    pw_conv_destroy(probe);
+    narrow_nrs.push_back(info.nr);
+  }
   // Fewer counts than the fp32 sweep, each kind of tail once: input channels below, at
   // and past a pair and a vector of bf16; output channels around one and two panels;
   // pixels around one register group (the kernels' sweep, test_microkernels, has
@@ -223,8 +236,11 @@ TEST_P(GuardPages, Bf16TensorsAndBf16MathEndAtAGuardPage) {
   std::vector<size_t> input_channels = {1, 2, 3, 7, 8, 9, 16, 17, 33};
   if (!emulated_run()) input_channels.insert(input_channels.end(), {31, 129});
   std::vector<size_t> output_channels = {1, 2, 3};
-  for (size_t co : {nr - 1, nr, nr + 1, 2 * nr - 1, 2 * nr, 2 * nr + 1})
-    if (co > output_channels.back()) output_channels.push_back(co);
+  for (size_t narrow_nr : narrow_nrs)
+    for (size_t co : {narrow_nr / 2, narrow_nr / 2 + 1, narrow_nr - 1, narrow_nr}) output_channels.push_back(co);
+  for (size_t co : {nr - 1, nr, nr + 1, 2 * nr - 1, 2 * nr, 2 * nr + 1}) output_channels.push_back(co);
+  std::sort(output_channels.begin(), output_channels.end());
+  output_channels.erase(std::unique(output_channels.begin(), output_channels.end()), output_channels.end());
   std::vector<size_t> pixel_counts = {1, 2};
   for (size_t pixels : {mr - 1, mr, mr + 1})
     if (pixels > pixel_counts.back()) pixel_counts.push_back(pixels);

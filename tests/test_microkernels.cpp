@@ -452,7 +452,7 @@ TEST_P(Microkernel, NarrowKernelsMatchReferenceAndWiderKernel) {
               }
     for (size_t m : ms)
       for (block_position position : {block_position::only, block_position::last})
-        for (size_t kc : {size_t{17}, size_t{18}}) {
+        for (size_t kc : {size_t{17}, size_t{18}, size_t{19}}) {
           kernel_case c{m, nr, kc, position, residual_mode::none, clamp_mode::both, true};
           EXPECT_EQ(narrow_case(*narrow, *wider, c, 78), "");
           // No clamp: an infinite input stays infinite, and times the zero padding of a

@@ -37,6 +37,10 @@ if [[ $(uname -m) == x86_64 ]]; then
   mr=$(tile avx512_bf16.cpp kAvx512Bf16MR) nv=$(( $(tile avx512_bf16.cpp kAvx512Bf16NR) / 16 ))
   check_loop avx512_bf16 "bf16_panel<pw::(anonymous namespace)::avx512_bf16_ops, ${mr}ul, ${nv}ul, ${nv}ul>" \
     vdpbf16ps $(( mr * nv ))
+  # The tiles of 1..16 and 17..24 output channels: two and three vectors of lane pairs per pixel.
+  check_loop avx512_bf16 "bf16_pair_pairs_panel<16ul, ${mr}ul, 2ul>" vdpbf16ps $(( mr * 2 ))
+  mr=$(tile avx512_bf16.cpp kAvx512Bf16WideChannelPairsMR)
+  check_loop avx512_bf16 "bf16_pair_pairs_panel<24ul, ${mr}ul, 3ul>" vdpbf16ps $(( mr * 3 ))
   mr=$(tile avx2.cpp kAvx2MR) nv=$(( $(tile avx2.cpp kAvx2NR) / 8 ))
   check_loop avx2 "gemm_rows_in_place<xsimd::fma3<xsimd::avx2>, ${mr}ul, ${nv}ul, false>" vfmadd231ps $(( mr * nv ))
   mr=$(tile sse.cpp kSseMR) nv=$(( $(tile sse.cpp kSseNR) / 4 ))
