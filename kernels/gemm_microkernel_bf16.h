@@ -11,7 +11,7 @@
 //
 // Written over an ops struct (simd_ops_avx512_bf16.h) providing width, acc_type,
 // pair_type, broadcast_pair, broadcast_single, load_pairs, dot, clamp, load_columns,
-// store_columns, load_bf16_columns, store_bf16_columns; it does the bf16 epilogue
+// store_columns, load_bf16_columns, store_bf16_columns, store_bf16_column_pair; it does the bf16 epilogue
 // (gemm_tile's bf16_residual and bf16_output). Include ONLY from that ISA's translation unit: everything here is in
 // an anonymous namespace (the ODR trap of STYLE.md).
 #pragma once
@@ -137,10 +137,15 @@ inline void bf16_panel(const gemm_tile& t, const bf16_block& block, const uint16
     uint16_t* bf16_out = t.bf16_output + n0;
 #pragma GCC unroll 64
     for (size_t m = 0; m < M; ++m) {
+      uint16_t* row = bf16_out + m * t.bf16_output_stride;
 #pragma GCC unroll 16
-      for (size_t j = 0; j < NV; ++j) {
+      for (size_t j = 0; j + 1 < NV; j += 2) {
         const size_t remaining = columns > j * width ? columns - j * width : 0;
-        Ops::store_bf16_columns(bf16_out + m * t.bf16_output_stride + j * width, acc.v[m][j], remaining);
+        Ops::store_bf16_column_pair(row + j * width, acc.v[m][j], acc.v[m][j + 1], remaining);
+      }
+      if constexpr (NV % 2 != 0) {
+        constexpr size_t j = NV - 1;
+        Ops::store_bf16_columns(row + j * width, acc.v[m][j], columns > j * width ? columns - j * width : 0);
       }
     }
     return;
@@ -220,6 +225,9 @@ inline void bf16_panel_in_place(const gemm_tile& t, const bf16_block& block, con
   constexpr size_t width = Ops::width;
   if (columns < NV * width) {
     const size_t last = n0 + (NV - 1) * width;
+    // A bf16 output's tail is the last vector pair's move (bf16_panel), or a lone last vector's.
+    const size_t bf16_output_tail = NV % 2 == 0 ? last - width : last;
+    const size_t bf16_output_tail_bytes = NV % 2 == 0 ? width * 4 : width * 2;
     const bool reads_output = !t.first_block;
     const bool writes_output = !(t.last_block && t.bf16_output != nullptr);
     const float* residual = t.first_block && t.residual != nullptr ? t.residual + last : nullptr;
@@ -228,7 +236,8 @@ inline void bf16_panel_in_place(const gemm_tile& t, const bf16_block& block, con
         ((!reads_output && !writes_output) || rows_in_one_page<M>(t.output + last, t.output_stride, width * 4)) &&
         rows_in_one_page<M>(residual, t.residual_stride, width * 4) &&
         rows_in_one_page<M>(bf16_residual, t.bf16_residual_stride, width * 2) &&
-        (writes_output || rows_in_one_page<M>(t.bf16_output + last, t.bf16_output_stride, width * 2));
+        (writes_output || rows_in_one_page<M>(t.bf16_output + bf16_output_tail, t.bf16_output_stride,
+                                              bf16_output_tail_bytes));
     if (!fits) return bf16_panel_staged<Ops, M, NV, PanelNV>(t, block, rows_end, n0, columns, panel);
   }
   bf16_panel<Ops, M, NV, PanelNV>(t, block, rows_end, n0, columns, panel);

@@ -290,6 +290,47 @@ TEST_P(GuardPages, Bf16TensorsAndBf16MathEndAtAGuardPage) {
   RecordProperty("cases", static_cast<int>(cases));
 }
 
+// A bf16 output of every column count up to two panels, so that every column tail of
+// a panel (1 to NR - 1 channels) ends at, or starts right after, a PROT_NONE page: the
+// AVX512_BF16 kernel rounds a pixel's two vectors into one and stores 32 outputs with
+// one move, masked for a tail, which must neither write past the tail nor mix up the
+// vectors' halves. Dense rows (a whole register group and one pixel more) and strided
+// ones, with and without a residual, one input channel count of each parity.
+TEST_P(GuardPages, Bf16OutputEveryColumnTailEndsAtAGuardPage) {
+  const pw_isa isa = GetParam();
+  const pw_conv_desc probe_desc = variant_desc(isa, 1, 1);
+  const float one = 1.0f;
+  pw_conv* probe = nullptr;
+  ASSERT_EQ(pw_conv_create(&probe_desc, &one, nullptr, &probe), PW_OK) << pw_last_error();
+  pw_conv_info info;
+  ASSERT_EQ(pw_conv_get_info(probe, &info), PW_OK);
+  pw_conv_destroy(probe);
+  const size_t mr = info.mr, nr = info.nr;
+  size_t cases = 0;
+  for (size_t co = 1; co <= 2 * nr + 1; ++co)
+    for (size_t ci : {6, 17})
+      for (size_t padding : {0, 3}) {
+        conv_shape s;
+        s.in_channels = ci;
+        s.out_channels = co;
+        s.width = mr + 1;
+        s.math = PW_MATH_BF16;
+        s.input_type = PW_DATATYPE_BF16;
+        s.output_type = PW_DATATYPE_BF16;
+        s.output_min = 0.0f;  // ReLU, the layers' epilogue
+        if (padding != 0) {
+          s.output_stride = co + padding;
+          s.residual_stride = co + padding + 1;
+        }
+        const bool with_residual = (co + ci + padding) % 2 == 0;
+        for (auto side : {guarded_elements::guard_after, guarded_elements::guard_before}) {
+          ASSERT_EQ(run_guarded(isa, s, side, with_residual), "");
+          ++cases;
+        }
+      }
+  RecordProperty("cases", static_cast<int>(cases));
+}
+
 INSTANTIATE_TEST_SUITE_P(Variants, GuardPages, ::testing::ValuesIn(all_variant_isas()),
                          [](const ::testing::TestParamInfo<pw_isa>& info) { return isa_param_name(info.param); });
 
