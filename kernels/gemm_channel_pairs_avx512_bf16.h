@@ -256,8 +256,8 @@ __attribute__((noinline)) void bf16_pair_pairs_panel_staged(const gemm_tile& t, 
   }
 }
 
-// bf16_pair_pairs_panel where every tensor's masked column tail (if any: a last output
-// vector of other than 8 or 16 columns) lies in one page per row set, else
+// bf16_pair_pairs_panel where no row of any tensor has a masked column tail (a last
+// output vector of other than 8 or 16 columns) across a page end, else
 // bf16_pair_pairs_panel_staged.
 template <size_t NR, size_t M, size_t NV>
 inline void bf16_pair_pairs_panel_in_place(const gemm_tile& t, const bf16_pair_pairs_block& block,
@@ -270,10 +270,10 @@ inline void bf16_pair_pairs_panel_in_place(const gemm_tile& t, const bf16_pair_p
     const float* residual = t.first_block && t.residual != nullptr ? t.residual + last : nullptr;
     const uint16_t* bf16_residual = t.first_block && t.bf16_residual != nullptr ? t.bf16_residual + last : nullptr;
     const bool fits =
-        ((!reads_output && !writes_output) || rows_in_one_page<M>(t.output + last, t.output_stride, 64)) &&
-        rows_in_one_page<M>(residual, t.residual_stride, 64) &&
-        rows_in_one_page<M>(bf16_residual, t.bf16_residual_stride, 32) &&
-        (writes_output || rows_in_one_page<M>(t.bf16_output + last, t.bf16_output_stride, 32));
+        ((!reads_output && !writes_output) || no_row_crosses_a_page<M>(t.output + last, t.output_stride, 64)) &&
+        no_row_crosses_a_page<M>(residual, t.residual_stride, 64) &&
+        no_row_crosses_a_page<M>(bf16_residual, t.bf16_residual_stride, 32) &&
+        (writes_output || no_row_crosses_a_page<M>(t.bf16_output + last, t.bf16_output_stride, 32));
     if (!fits) return bf16_pair_pairs_panel_staged<NR, M, NV>(t, block, rows_end, n0, columns, panel);
   }
   bf16_pair_pairs_panel<NR, M, NV>(t, block, rows_end, n0, columns, panel);

@@ -161,13 +161,21 @@ inline void bf16_panel(const gemm_tile& t, const bf16_block& block, const uint16
 }
 
 // Whether the `vector_bytes` from `first` and from each of the M - 1 rows after it,
-// `stride` elements apart, lie in first's 4 KiB page (nullptr: no such tensor).
+// `stride` elements apart, each lie within one 4 KiB page (nullptr: no such tensor):
+// no row's masked move crosses a page. Rows apart by more than a page (wide layers,
+// channel slices) pass as long as none straddles a page end.
 template <size_t M, class T>
-inline bool rows_in_one_page(const T* first, size_t stride, size_t vector_bytes) {
+inline bool no_row_crosses_a_page(const T* first, size_t stride, size_t vector_bytes) {
   if (first == nullptr) return true;
   const uintptr_t begin = reinterpret_cast<uintptr_t>(first);
-  const uintptr_t last = begin + (M - 1) * stride * sizeof(T) + vector_bytes - 1;
-  return (begin >> 12) == (last >> 12);
+  const uintptr_t step = stride * sizeof(T);
+  bool fits = true;
+#pragma GCC unroll 64
+  for (size_t m = 0; m < M; ++m) {
+    const uintptr_t row = begin + m * step;
+    fits &= (row >> 12) == ((row + vector_bytes - 1) >> 12);
+  }
+  return fits;
 }
 
 // A panel whose column tail would take a masked move across a page (slow whatever
@@ -217,7 +225,7 @@ __attribute__((noinline)) void bf16_panel_staged(const gemm_tile& t, const bf16_
   }
 }
 
-// bf16_panel where every tensor's column tail (if any) lies in one page per row set,
+// bf16_panel where no row of any tensor has a column tail across a page end,
 // else bf16_panel_staged.
 template <class Ops, size_t M, size_t NV, size_t PanelNV>
 inline void bf16_panel_in_place(const gemm_tile& t, const bf16_block& block, const uint16_t* const (&rows_end)[M],
@@ -233,10 +241,10 @@ inline void bf16_panel_in_place(const gemm_tile& t, const bf16_block& block, con
     const float* residual = t.first_block && t.residual != nullptr ? t.residual + last : nullptr;
     const uint16_t* bf16_residual = t.first_block && t.bf16_residual != nullptr ? t.bf16_residual + last : nullptr;
     const bool fits =
-        ((!reads_output && !writes_output) || rows_in_one_page<M>(t.output + last, t.output_stride, width * 4)) &&
-        rows_in_one_page<M>(residual, t.residual_stride, width * 4) &&
-        rows_in_one_page<M>(bf16_residual, t.bf16_residual_stride, width * 2) &&
-        (writes_output || rows_in_one_page<M>(t.bf16_output + bf16_output_tail, t.bf16_output_stride,
+        ((!reads_output && !writes_output) || no_row_crosses_a_page<M>(t.output + last, t.output_stride, width * 4)) &&
+        no_row_crosses_a_page<M>(residual, t.residual_stride, width * 4) &&
+        no_row_crosses_a_page<M>(bf16_residual, t.bf16_residual_stride, width * 2) &&
+        (writes_output || no_row_crosses_a_page<M>(t.bf16_output + bf16_output_tail, t.bf16_output_stride,
                                               bf16_output_tail_bytes));
     if (!fits) return bf16_panel_staged<Ops, M, NV, PanelNV>(t, block, rows_end, n0, columns, panel);
   }
