@@ -209,51 +209,14 @@ inline void bf16_pair_pairs_panel(const gemm_tile& t, const bf16_pair_pairs_bloc
     for (size_t v = 0; v < OV; ++v) moves::store_columns(out + m * t.output_stride + v * 16, sums[m][v], part(v));
 }
 
-// A panel whose column tail would take a masked move across a page (slow whatever its
-// mask: x86_tail_moves.h) runs on stack copies of the columns it reads and writes.
-// Kept apart from bf16_pair_pairs_panel: a call while its accumulators live made GCC
-// keep all of them on the stack, in the inner loop too.
+// bf16_pair_pairs_panel on stack copies (run_panel_staged in gemm_microkernel_bf16.h).
 template <size_t NR, size_t M, size_t NV>
 __attribute__((noinline)) void bf16_pair_pairs_panel_staged(const gemm_tile& t, const bf16_pair_pairs_block& block,
                                                             const uint16_t* const (&rows_end)[M], size_t n0,
                                                             size_t columns, const char* panel) {
-  constexpr size_t nr = NR;
-  alignas(64) float output[M * nr] = {};
-  alignas(64) float residual[M * nr] = {};
-  alignas(64) uint16_t bf16_residual[M * nr] = {};
-  alignas(64) uint16_t bf16_output[M * nr] = {};
-  gemm_tile staged = t;
-  staged.output = output;
-  staged.output_stride = nr;
-  for (size_t m = 0; m < M; ++m) {
-    if (!t.first_block) std::memcpy(output + m * nr, t.output + n0 + m * t.output_stride, columns * sizeof(float));
-    if (t.first_block && t.residual != nullptr)
-      std::memcpy(residual + m * nr, t.residual + n0 + m * t.residual_stride, columns * sizeof(float));
-    if (t.first_block && t.bf16_residual != nullptr)
-      std::memcpy(bf16_residual + m * nr, t.bf16_residual + n0 + m * t.bf16_residual_stride,
-                  columns * sizeof(uint16_t));
-  }
-  if (t.residual != nullptr) {
-    staged.residual = residual;
-    staged.residual_stride = nr;
-  }
-  if (t.bf16_residual != nullptr) {
-    staged.bf16_residual = bf16_residual;
-    staged.bf16_residual_stride = nr;
-  }
-  if (t.bf16_output != nullptr) {
-    staged.bf16_output = bf16_output;
-    staged.bf16_output_stride = nr;
-  }
-  bf16_pair_pairs_panel<NR, M, NV>(staged, block, rows_end, 0, columns, panel);
-  const bool to_bf16 = t.last_block && t.bf16_output != nullptr;
-  for (size_t m = 0; m < M; ++m) {
-    if (to_bf16) {
-      std::memcpy(t.bf16_output + n0 + m * t.bf16_output_stride, bf16_output + m * nr, columns * sizeof(uint16_t));
-    } else {
-      std::memcpy(t.output + n0 + m * t.output_stride, output + m * nr, columns * sizeof(float));
-    }
-  }
+  run_panel_staged<M, NR>(t, n0, columns, [&](const gemm_tile& staged) {
+    bf16_pair_pairs_panel<NR, M, NV>(staged, block, rows_end, 0, columns, panel);
+  });
 }
 
 // bf16_pair_pairs_panel where no row of any tensor has a masked column tail (a last

@@ -180,49 +180,60 @@ inline bool no_row_crosses_a_page(const T* first, size_t stride, size_t vector_b
 
 // A panel whose column tail would take a masked move across a page (slow whatever
 // its mask: x86_tail_moves.h) runs on stack copies of the columns it reads and
-// writes, moved with memcpy. Kept apart from bf16_panel: a call while its
-// accumulators live made GCC keep all of them on the stack, in the inner loop too.
+// writes, moved with memcpy: `run(staged)` computes the panel on a copy of t whose
+// tensors are M rows of NR columns on the stack (its column n0 at their column 0),
+// zero past `columns`. Called from an out-of-line function of each tile, apart from
+// the panel itself: a call while its accumulators live made GCC keep all of them on
+// the stack, in the inner loop too.
+template <size_t M, size_t NR, class Run>
+inline void run_panel_staged(const gemm_tile& t, size_t n0, size_t columns, Run&& run) {
+  alignas(64) float output[M * NR] = {};
+  alignas(64) float residual[M * NR] = {};
+  alignas(64) uint16_t bf16_residual[M * NR] = {};
+  alignas(64) uint16_t bf16_output[M * NR] = {};
+  gemm_tile staged = t;
+  staged.output = output;
+  staged.output_stride = NR;
+  for (size_t m = 0; m < M; ++m) {
+    if (!t.first_block) std::memcpy(output + m * NR, t.output + n0 + m * t.output_stride, columns * sizeof(float));
+    if (t.first_block && t.residual != nullptr)
+      std::memcpy(residual + m * NR, t.residual + n0 + m * t.residual_stride, columns * sizeof(float));
+    if (t.first_block && t.bf16_residual != nullptr)
+      std::memcpy(bf16_residual + m * NR, t.bf16_residual + n0 + m * t.bf16_residual_stride,
+                  columns * sizeof(uint16_t));
+  }
+  if (t.residual != nullptr) {
+    staged.residual = residual;
+    staged.residual_stride = NR;
+  }
+  if (t.bf16_residual != nullptr) {
+    staged.bf16_residual = bf16_residual;
+    staged.bf16_residual_stride = NR;
+  }
+  if (t.bf16_output != nullptr) {
+    staged.bf16_output = bf16_output;
+    staged.bf16_output_stride = NR;
+  }
+  run(static_cast<const gemm_tile&>(staged));
+  const bool to_bf16 = t.last_block && t.bf16_output != nullptr;
+  for (size_t m = 0; m < M; ++m) {
+    if (to_bf16) {
+      std::memcpy(t.bf16_output + n0 + m * t.bf16_output_stride, bf16_output + m * NR, columns * sizeof(uint16_t));
+    } else {
+      std::memcpy(t.output + n0 + m * t.output_stride, output + m * NR, columns * sizeof(float));
+    }
+  }
+}
+
+// bf16_panel on stack copies (run_panel_staged), all its vectors whole.
 template <class Ops, size_t M, size_t NV, size_t PanelNV>
 __attribute__((noinline)) void bf16_panel_staged(const gemm_tile& t, const bf16_block& block,
                                                  const uint16_t* const (&rows_end)[M], size_t n0, size_t columns,
                                                  const char* panel) {
   constexpr size_t nr = NV * Ops::width;
-  alignas(64) float output[M * nr] = {};
-  alignas(64) float residual[M * nr] = {};
-  alignas(64) uint16_t bf16_residual[M * nr] = {};
-  alignas(64) uint16_t bf16_output[M * nr] = {};
-  gemm_tile staged = t;
-  staged.output = output;
-  staged.output_stride = nr;
-  for (size_t m = 0; m < M; ++m) {
-    if (!t.first_block) std::memcpy(output + m * nr, t.output + n0 + m * t.output_stride, columns * sizeof(float));
-    if (t.first_block && t.residual != nullptr)
-      std::memcpy(residual + m * nr, t.residual + n0 + m * t.residual_stride, columns * sizeof(float));
-    if (t.first_block && t.bf16_residual != nullptr)
-      std::memcpy(bf16_residual + m * nr, t.bf16_residual + n0 + m * t.bf16_residual_stride,
-                  columns * sizeof(uint16_t));
-  }
-  if (t.residual != nullptr) {
-    staged.residual = residual;
-    staged.residual_stride = nr;
-  }
-  if (t.bf16_residual != nullptr) {
-    staged.bf16_residual = bf16_residual;
-    staged.bf16_residual_stride = nr;
-  }
-  if (t.bf16_output != nullptr) {
-    staged.bf16_output = bf16_output;
-    staged.bf16_output_stride = nr;
-  }
-  bf16_panel<Ops, M, NV, PanelNV>(staged, block, rows_end, 0, nr, panel);
-  const bool to_bf16 = t.last_block && t.bf16_output != nullptr;
-  for (size_t m = 0; m < M; ++m) {
-    if (to_bf16) {
-      std::memcpy(t.bf16_output + n0 + m * t.bf16_output_stride, bf16_output + m * nr, columns * sizeof(uint16_t));
-    } else {
-      std::memcpy(t.output + n0 + m * t.output_stride, output + m * nr, columns * sizeof(float));
-    }
-  }
+  run_panel_staged<M, nr>(t, n0, columns, [&](const gemm_tile& staged) {
+    bf16_panel<Ops, M, NV, PanelNV>(staged, block, rows_end, 0, nr, panel);
+  });
 }
 
 // bf16_panel where no row of any tensor has a column tail across a page end,
