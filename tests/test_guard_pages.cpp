@@ -150,14 +150,25 @@ std::string run_guarded(pw_isa isa, const conv_shape& s, guarded_elements::side 
                    (side == guarded_elements::guard_after ? " guard after" : " guard before") + ":\n" + problems;
 }
 
-TEST_P(GuardPages, EveryTailEndsAtAGuardPage) {
-  const pw_conv_desc probe_desc = variant_desc(GetParam(), 1, 1);
-  const float one = 1.0f;
+// The register tile a variant runs a layer of ci -> co channels on (pw_conv_get_info's
+// mr and nr); zeros, and a test failure, if the layer cannot be created.
+pw_conv_info tile_for(pw_isa isa, size_t ci, size_t co) {
+  pw_conv_info info{};
+  const pw_conv_desc desc = variant_desc(isa, ci, co);
+  const std::vector<float> ones(ci * co, 1.0f);
   pw_conv* probe = nullptr;
-  ASSERT_EQ(pw_conv_create(&probe_desc, &one, nullptr, &probe), PW_OK) << pw_last_error();
-  pw_conv_info info;
-  ASSERT_EQ(pw_conv_get_info(probe, &info), PW_OK);
+  if (pw_conv_create(&desc, ones.data(), nullptr, &probe) != PW_OK) {
+    ADD_FAILURE() << pw_last_error();
+    return info;
+  }
+  if (pw_conv_get_info(probe, &info) != PW_OK) ADD_FAILURE() << pw_last_error();
   pw_conv_destroy(probe);
+  return info;
+}
+
+TEST_P(GuardPages, EveryTailEndsAtAGuardPage) {
+  const pw_conv_info info = tile_for(GetParam(), 1, 1);
+  ASSERT_GT(info.nr, 0u);
   const size_t mr = info.mr, nr = info.nr;
 
   std::vector<size_t> input_channels;
@@ -209,25 +220,17 @@ TEST_P(GuardPages, StridedGroupedAndSubsampledTailsEndAtAGuardPage) {
 // that loads or stores pairs (or a vector) of them would touch the guard.
 TEST_P(GuardPages, Bf16TensorsAndBf16MathEndAtAGuardPage) {
   const pw_isa isa = GetParam();
-  const pw_conv_desc probe_desc = variant_desc(isa, 1, 1);
-  const float one = 1.0f;
-  pw_conv* probe = nullptr;
-  ASSERT_EQ(pw_conv_create(&probe_desc, &one, nullptr, &probe), PW_OK) << pw_last_error();
-  pw_conv_info info;
-  ASSERT_EQ(pw_conv_get_info(probe, &info), PW_OK);
-  pw_conv_destroy(probe);
+  const pw_conv_info info = tile_for(isa, 1, 1);
+  ASSERT_GT(info.nr, 0u);
   const size_t mr = info.mr, nr = info.nr;
   // The narrow tiles for layers of few output channels and enough input channels (the
   // variant's own tile when it has none), of 1 and of nr/2 + 1 outputs: their panel
   // and half-panel tails too.
   std::vector<size_t> narrow_nrs;
   for (size_t co : {size_t{1}, nr / 2 + 1}) {
-    const pw_conv_desc narrow_desc = variant_desc(isa, 64, co);
-    const std::vector<float> ones(64 * co, 1.0f);
-    ASSERT_EQ(pw_conv_create(&narrow_desc, ones.data(), nullptr, &probe), PW_OK) << pw_last_error();
-    ASSERT_EQ(pw_conv_get_info(probe, &info), PW_OK);
-    pw_conv_destroy(probe);
-    narrow_nrs.push_back(info.nr);
+    const size_t narrow_nr = tile_for(isa, 64, co).nr;
+    ASSERT_GT(narrow_nr, 0u);
+    narrow_nrs.push_back(narrow_nr);
   }
   // Fewer counts than the fp32 sweep, each kind of tail once: input channels below, at
   // and past a pair and a vector of bf16; output channels around one and two panels;
@@ -298,13 +301,8 @@ TEST_P(GuardPages, Bf16TensorsAndBf16MathEndAtAGuardPage) {
 // ones, with and without a residual, one input channel count of each parity.
 TEST_P(GuardPages, Bf16OutputEveryColumnTailEndsAtAGuardPage) {
   const pw_isa isa = GetParam();
-  const pw_conv_desc probe_desc = variant_desc(isa, 1, 1);
-  const float one = 1.0f;
-  pw_conv* probe = nullptr;
-  ASSERT_EQ(pw_conv_create(&probe_desc, &one, nullptr, &probe), PW_OK) << pw_last_error();
-  pw_conv_info info;
-  ASSERT_EQ(pw_conv_get_info(probe, &info), PW_OK);
-  pw_conv_destroy(probe);
+  const pw_conv_info info = tile_for(isa, 1, 1);
+  ASSERT_GT(info.nr, 0u);
   const size_t mr = info.mr, nr = info.nr;
   size_t cases = 0;
   for (size_t co = 1; co <= 2 * nr + 1; ++co)
