@@ -15,13 +15,17 @@
 //
 //   pointwise_ab build-a/src/libpointwise.so build-b/src/libpointwise.so
 //       [--threads N] [--pool counter|pthreadpool] [--rounds R] [--filter SUBSTRING]
+//       [--precision fp32|bf16math|bf16] [--isa NAME]
 // The layers are the benchmark's suites (bench/layer_suites.cpp); --filter keeps
-// those whose "suite/name" contains SUBSTRING (e.g. "resnet50/", "7x7_").
+// those whose "suite/name" contains SUBSTRING (e.g. "resnet50/", "7x7_"). --precision
+// runs them as the benchmark's rows of that precision do (bf16: bf16 tensors and
+// math); --isa forces a variant (as POINTWISE_ISA names it) instead of PW_ISA_AUTO.
 #include <dlfcn.h>
 #include <pthreadpool.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -31,16 +35,19 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "layer_suites.h"
+#include "precision.h"
 #include "tensor_buffer.h"
 #include "pointwise/pointwise.h"
 
 namespace {
 
 using pw_bench::layer;
+using pw_bench::precision;
 
 // The C API of one loaded build.
 struct library {
@@ -52,6 +59,7 @@ struct library {
   decltype(&pw_threadpool_create_custom) pool_create = nullptr;
   decltype(&pw_threadpool_destroy) pool_destroy = nullptr;
   decltype(&pw_last_error) last_error = nullptr;
+  decltype(&pw_isa_from_name) isa_from_name = nullptr;
 };
 
 template <class Fn>
@@ -73,7 +81,8 @@ bool load(const char* path, library* lib) {
          resolve(h, path, "pw_conv_run", &lib->run) && resolve(h, path, "pw_conv_destroy", &lib->destroy) &&
          resolve(h, path, "pw_threadpool_create_custom", &lib->pool_create) &&
          resolve(h, path, "pw_threadpool_destroy", &lib->pool_destroy) &&
-         resolve(h, path, "pw_last_error", &lib->last_error);
+         resolve(h, path, "pw_last_error", &lib->last_error) &&
+         resolve(h, path, "pw_isa_from_name", &lib->isa_from_name);
 }
 
 // A fork-join pool both builds share: the caller and threads-1 workers take task
@@ -150,9 +159,15 @@ struct layer_result {
   double a_gflops, b_gflops, ratio, ratio_q1, ratio_q3;
 };
 
+// What every layer runs as: the precision of the benchmark's rows and the variant.
+struct run_options {
+  precision prec = precision::fp32;
+  pw_isa isa = PW_ISA_AUTO;
+};
+
 // One layer, both builds, `rounds` alternating bursts. Returns false (after a
 // message) when a build rejects the layer.
-bool compare_layer(const layer& l, library (&libs)[2], pw_threadpool* (&pools)[2], int rounds,
+bool compare_layer(const layer& l, library (&libs)[2], pw_threadpool* (&pools)[2], int rounds, run_options options,
                    layer_result* result) {
   std::mt19937 random(7);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -165,6 +180,16 @@ bool compare_layer(const layer& l, library (&libs)[2], pw_threadpool* (&pools)[2
   const pw_bench::tensor_buffer<float> weights = filled(l.in_channels * l.out_channels);
   const pw_bench::tensor_buffer<float> bias = filled(l.out_channels);
   pw_bench::tensor_buffer<float> output(l.out_pixels() * l.out_channels);
+  // bf16 tensors: the same values rounded, and an output of bf16 elements.
+  const bool bf16_tensors = options.prec == precision::bf16;
+  pw_bench::tensor_buffer<uint16_t> input_bf16, output_bf16;
+  if (bf16_tensors) {
+    input_bf16.resize(input.size());
+    std::transform(input.begin(), input.end(), input_bf16.begin(), pw_bench::to_bf16);
+    output_bf16.resize(output.size());
+  }
+  const void* run_input = bf16_tensors ? static_cast<const void*>(input_bf16.data()) : input.data();
+  void* run_output = bf16_tensors ? static_cast<void*>(output_bf16.data()) : output.data();
 
   pw_conv* convs[2] = {nullptr, nullptr};
   for (int i = 0; i < 2; ++i) {
@@ -172,8 +197,12 @@ bool compare_layer(const layer& l, library (&libs)[2], pw_threadpool* (&pools)[2
     libs[i].desc_init(&desc, l.in_channels, l.out_channels);
     desc.stride_h = desc.stride_w = l.stride;
     desc.output_min = 0.0f;  // ReLU, as in the benchmark
+    desc.isa = options.isa;
+    desc.math = pw_bench::math_of(options.prec);
+    desc.input_type = desc.output_type = pw_bench::tensor_type_of(options.prec);
     if (libs[i].create(&desc, weights.data(), bias.data(), &convs[i]) != PW_OK) {
-      std::fprintf(stderr, "pointwise_ab: build %c: %s\n", 'A' + i, libs[i].last_error());
+      std::fprintf(stderr, "pointwise_ab: build %c, %s/%s: %s\n", 'A' + i, l.suite.c_str(), l.name().c_str(),
+                   libs[i].last_error());
       if (convs[0] != nullptr) libs[0].destroy(convs[0]);
       return false;
     }
@@ -189,7 +218,12 @@ bool compare_layer(const layer& l, library (&libs)[2], pw_threadpool* (&pools)[2
       const auto start = clock::now();
       double seconds = 0;
       do {
-        libs[i].run(convs[i], 1, l.height, l.width, input.data(), 0, output.data(), 0, nullptr, 0, pools[i]);
+        if (libs[i].run(convs[i], 1, l.height, l.width, run_input, 0, run_output, 0, nullptr, 0, pools[i]) != PW_OK) {
+          std::fprintf(stderr, "pointwise_ab: build %c, %s/%s: %s\n", 'A' + i, l.suite.c_str(), l.name().c_str(),
+                       libs[i].last_error());
+          for (int j = 0; j < 2; ++j) libs[j].destroy(convs[j]);
+          return false;
+        }
         ++runs;
         seconds = std::chrono::duration<double>(clock::now() - start).count();
       } while (seconds < 0.01);
@@ -203,65 +237,127 @@ bool compare_layer(const layer& l, library (&libs)[2], pw_threadpool* (&pools)[2
   return true;
 }
 
-int usage() {
+int usage(const char* problem = nullptr, const char* value = nullptr) {
+  if (problem != nullptr) std::fprintf(stderr, "pointwise_ab: %s%s%s\n", problem, value ? ": " : "", value ? value : "");
   std::fprintf(stderr,
                "usage: pointwise_ab LIB_A LIB_B [--threads N] [--pool counter|pthreadpool] [--rounds R]\n"
-               "                    [--filter SUBSTRING]\n"
+               "                    [--filter SUBSTRING] [--precision fp32|bf16math|bf16] [--isa NAME]\n"
                "  LIB_A, LIB_B: two builds of libpointwise.so (paths)\n");
   return 2;
 }
+
+// A whole decimal number in [1, max], or 0.
+size_t parse_count(const char* text, size_t max) {
+  if (*text < '0' || *text > '9') return 0;
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long value = std::strtoull(text, &end, 10);
+  if (errno != 0 || *end != '\0' || value > max) return 0;
+  return static_cast<size_t>(value);
+}
+
+// Whether `count` threads can run at once here (a thread or address-space limit).
+bool threads_can_start(size_t count) {
+  std::vector<std::thread> started;
+  bool ok = true;
+  try {
+    for (size_t i = 0; i < count; ++i) started.emplace_back([] {});
+  } catch (const std::system_error&) {
+    ok = false;
+  }
+  for (std::thread& t : started) t.join();
+  return ok;
+}
+
+constexpr size_t kMaxThreads = 1024;
+constexpr size_t kMaxRounds = 100000;
 
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) return usage();
-  size_t threads = 1;
-  int rounds = 41;
-  std::string filter, pool_kind = "counter";
+  size_t threads = 1, rounds = 41;
+  std::string filter, pool_kind = "counter", isa_name;
+  run_options options;
   for (int i = 3; i < argc; ++i) {
-    const bool has_value = i + 1 < argc;
-    if (std::strcmp(argv[i], "--threads") == 0 && has_value) {
-      threads = std::strtoul(argv[++i], nullptr, 10);
-    } else if (std::strcmp(argv[i], "--rounds") == 0 && has_value) {
-      rounds = std::atoi(argv[++i]);
-    } else if (std::strcmp(argv[i], "--pool") == 0 && has_value) {
-      pool_kind = argv[++i];
-      if (pool_kind != "counter" && pool_kind != "pthreadpool") return usage();
-    } else if (std::strcmp(argv[i], "--filter") == 0 && has_value) {
-      filter = argv[++i];
+    const char* option = argv[i];
+    if (i + 1 >= argc) return usage("option without a value or unknown", option);
+    const char* value = argv[++i];
+    if (std::strcmp(option, "--threads") == 0) {
+      if ((threads = parse_count(value, kMaxThreads)) == 0) return usage("--threads must be 1..1024", value);
+    } else if (std::strcmp(option, "--rounds") == 0) {
+      if ((rounds = parse_count(value, kMaxRounds)) == 0) return usage("--rounds must be 1..100000", value);
+    } else if (std::strcmp(option, "--pool") == 0) {
+      pool_kind = value;
+      if (pool_kind != "counter" && pool_kind != "pthreadpool") return usage("--pool must be counter or pthreadpool", value);
+    } else if (std::strcmp(option, "--filter") == 0) {
+      filter = value;
+    } else if (std::strcmp(option, "--precision") == 0) {
+      std::vector<precision> one;
+      if (!pw_bench::parse_precisions(value, &one) || one.size() != 1)
+        return usage("--precision must be one of fp32, bf16math, bf16", value);
+      options.prec = one[0];
+    } else if (std::strcmp(option, "--isa") == 0) {
+      isa_name = value;
     } else {
-      return usage();
+      return usage("unknown option", option);
     }
   }
-  if (threads == 0 || rounds < 1) return usage();
 
   library libs[2];
   if (!load(argv[1], &libs[0]) || !load(argv[2], &libs[1])) return 1;
+  if (!isa_name.empty() && libs[0].isa_from_name(isa_name.c_str(), &options.isa) != PW_OK)
+    return usage("--isa names no variant", isa_name.c_str());
   const bool use_pthreadpool = pool_kind == "pthreadpool";
   std::optional<shared_pool> counter_pool;
-  if (!use_pthreadpool && threads > 1) counter_pool.emplace(threads);
+  try {
+    if (!use_pthreadpool && threads > 1) counter_pool.emplace(threads);
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "pointwise_ab: cannot start %zu threads: %s\n", threads, e.what());
+    return 1;
+  }
+  // pthreadpool_create waits forever for a worker that failed to start: start and stop
+  // as many threads first, as the library's pw_threadpool_create does.
+  if (use_pthreadpool && threads > 1 && !threads_can_start(threads - 1)) {
+    std::fprintf(stderr, "pointwise_ab: cannot start %zu threads\n", threads);
+    return 1;
+  }
   pthreadpool_t shared_pthreadpool = use_pthreadpool && threads > 1 ? pthreadpool_create(threads) : nullptr;
+  if (use_pthreadpool && threads > 1 && shared_pthreadpool == nullptr) {
+    std::fprintf(stderr, "pointwise_ab: pthreadpool_create(%zu) failed\n", threads);
+    return 1;
+  }
   pw_threadpool* pools[2] = {nullptr, nullptr};  // NULL: the calling thread only
   if (threads > 1) {
-    for (int i = 0; i < 2; ++i)
+    for (int i = 0; i < 2; ++i) {
       pools[i] = use_pthreadpool ? libs[i].pool_create(&pthreadpool_parallel_for, shared_pthreadpool, threads)
                                  : libs[i].pool_create(&shared_pool::parallel_for, &*counter_pool, threads);
+      if (pools[i] == nullptr) {
+        std::fprintf(stderr, "pointwise_ab: build %c: %s\n", 'A' + i, libs[i].last_error());
+        return 1;
+      }
+    }
   }
 
-  std::printf("A: %s\nB: %s\n%zu thread(s) (%s pool), %d rounds of ~10 ms per build and layer\n", argv[1], argv[2],
-              threads, pool_kind.c_str(), rounds);
+  std::printf("A: %s\nB: %s\n%zu thread(s) (%s pool), %zu rounds of ~10 ms per build and layer, %s, variant %s\n",
+              argv[1], argv[2], threads, pool_kind.c_str(), rounds, pw_bench::precision_name(options.prec),
+              isa_name.empty() ? "auto" : isa_name.c_str());
   std::printf("%-32s %9s %9s %7s  %s\n", "layer", "A GFLOP/s", "B GFLOP/s", "B/A", "[quartiles]");
   std::map<std::string, std::vector<double>> log_ratios;  // per suite
   for (const layer& l : pw_bench::all_layers()) {
     const std::string name = l.suite + "/" + l.name();
     if (!filter.empty() && name.find(filter) == std::string::npos) continue;
-    layer_result r;
-    if (!compare_layer(l, libs, pools, rounds, &r)) return 1;
+    layer_result r{};
+    if (!compare_layer(l, libs, pools, static_cast<int>(rounds), options, &r)) return 1;
     std::printf("%-32s %9.1f %9.1f %7.3f  [%.3f..%.3f]\n", name.c_str(), r.a_gflops, r.b_gflops, r.ratio, r.ratio_q1,
                 r.ratio_q3);
     std::fflush(stdout);
     log_ratios[l.suite].push_back(std::log(r.ratio));
     log_ratios["all"].push_back(std::log(r.ratio));
+  }
+  if (log_ratios.empty()) {
+    std::fprintf(stderr, "pointwise_ab: no layer matches --filter %s\n", filter.c_str());
+    return 1;
   }
   for (const auto& [suite, logs] : log_ratios) {
     double sum = 0;

@@ -24,6 +24,8 @@ class kernel_alone_runner final : public conv_runner {
     // tile, the first block of input channels.
     const pw::run_plan plan = pw::plan_run(c.tiles, l.out_pixels(), c.groups, 1);
     mr_ = std::min(kernel_.mr, l.out_pixels());
+    // The kernel the tile loop calls for that many pixels.
+    gemm_ = mr_ <= kernel_.few_rows ? kernel_.gemm_few_rows : kernel_.gemm;
     nc_ = std::min(plan.channel_tile, c.out_channels);
     kc_ = std::min(c.channels.kc, c.in_channels);
     // The layer's first mr output pixels, read in place as the tile loop reads them:
@@ -45,7 +47,7 @@ class kernel_alone_runner final : public conv_runner {
   }
   ~kernel_alone_runner() override { pw_conv_destroy(conv_); }
 
-  void run() override { kernel_.gemm(timed_); }
+  void run() override { gemm_(timed_); }
 
   // Every block of input channels in order for the same rows and channels, as the tile
   // loop runs them: the full sums, comparable with the layer's reference.
@@ -53,7 +55,7 @@ class kernel_alone_runner final : public conv_runner {
     std::vector<float> sums(mr_ * nc_, 0.0f);
     std::vector<uint16_t> sums_bf16(bf16_output_ ? mr_ * nc_ : 0, 0);
     for (size_t k0 = 0; k0 < conv_->in_channels; k0 += conv_->channels.kc)
-      kernel_.gemm(tile_for_block(k0, sums.data(), sums_bf16.data()));
+      gemm_(tile_for_block(k0, sums.data(), sums_bf16.data()));
     if (bf16_output_)
       for (size_t i = 0; i < sums.size(); ++i) sums[i] = from_bf16(sums_bf16[i]);
     return sums;
@@ -97,6 +99,7 @@ class kernel_alone_runner final : public conv_runner {
 
   pw_conv* conv_;
   const pw::microkernel& kernel_;
+  pw::gemm_kernel_fn gemm_ = nullptr;
   size_t mr_ = 0, nc_ = 0, kc_ = 0;
   const void* rows_[16] = {};  // the largest MR of the variants is 14
   bool bf16_output_ = false;

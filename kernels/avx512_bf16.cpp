@@ -2,6 +2,7 @@
 // -mavx512f -mavx512bw -mavx512vl -mavx512bf16 -mavx2 -mfma only.
 #include "bf16.h"
 #include "gemm_microkernel_bf16.h"
+#include "gemm_few_rows_microkernel_bf16.h"
 #include "gemm_channel_pairs_avx512_bf16.h"
 #include "simd_ops_avx512_bf16.h"
 
@@ -14,6 +15,21 @@ namespace {
 // (docs/tuning.md), and this one keeps the planner's pixel cuts and channel padding.
 constexpr size_t kAvx512Bf16MR = 10;
 constexpr size_t kAvx512Bf16NR = 32;
+constexpr size_t kAvx512Bf16NV = kAvx512Bf16NR / avx512_bf16_ops::width;
+
+// Up to 5 pixels (20 sums of 2 panels) the few-rows kernel measured 1.1-1.3 times the
+// full kernel's 10 sums per panel: vdpbf16ps needs more chains than the FMA (docs/tuning.md,
+// "AVX512_BF16 few pixels").
+constexpr size_t kAvx512Bf16FewRows = 5;
+
+void gemm_few_rows_avx512_bf16(const gemm_tile& t) {
+  // One pixel, short blocks, 18 panels or more: the full kernel's panels, each a short
+  // chain, overlap in the out-of-order window and read the weights as one stream, which
+  // L2 fed faster than interleaved panels (docs/tuning.md, "AVX512_BF16 few pixels").
+  if (t.mr == 1 && t.kc >= 32 && t.kc < 128 && t.nc > 17 * kAvx512Bf16NR)
+    return gemm_bf16<avx512_bf16_ops, kAvx512Bf16MR, kAvx512Bf16NV>(t);
+  gemm_few_rows_bf16<avx512_bf16_ops, kAvx512Bf16MR, kAvx512Bf16NV, kAvx512Bf16FewRows>(t);
+}
 
 // n fp32 values to bf16 with vcvtneps2bf16 (nearest even, NaN kept quiet, denormals
 // to zero, as the bf16 math allows): 16 a step, a masked step for the tail, so no
@@ -76,8 +92,9 @@ const microkernel avx512_bf16_wide_channel_pairs_microkernel = {
 }  // namespace
 
 const microkernel avx512_bf16_microkernel = {
-    kAvx512Bf16MR,      kAvx512Bf16NR,         &gemm_bf16<avx512_bf16_ops, kAvx512Bf16MR, kAvx512Bf16NR / avx512_bf16_ops::width>,
-    &bf16_pair_layout, element_type::bf16, &avx512_bf16_conversions, true, 0, 0, nullptr,
+    kAvx512Bf16MR, kAvx512Bf16NR, &gemm_bf16<avx512_bf16_ops, kAvx512Bf16MR, kAvx512Bf16NV>, &bf16_pair_layout,
+    element_type::bf16, &avx512_bf16_conversions, true, 0, kAvx512Bf16FewRows,
+    &gemm_few_rows_avx512_bf16,
     &avx512_bf16_wide_channel_pairs_microkernel, kAvx512Bf16WideChannelPairsFrom,
     kAvx512Bf16WideChannelPairsMinInChannels};
 

@@ -373,6 +373,48 @@ TEST_P(Bf16, NarrowLayersOfEveryOutputCount) {
   pw_threadpool_destroy(pool);
 }
 
+// A run of 1..6 pixels (a variant's few-rows kernel walks several panels at once for
+// the few it takes) gives the same bits as those pixels in a run of 23 (the full
+// kernel's register groups), in every math and type: several groups of panels and a
+// partial last panel, an odd input count in one block and in several, a separate and
+// an in-place residual, a clamp; and each small run matches the reference.
+TEST_P(Bf16, FewPixelsEqualTheSamePixelsOfALargeRun) {
+  const pw_conv_desc probe_desc = typed(conv_shape{}).desc(isa());
+  pw_conv* probe = nullptr;
+  ASSERT_EQ(pw_conv_create(&probe_desc, std::vector<float>(1, 1.0f).data(), nullptr, &probe), PW_OK) << pw_last_error();
+  pw_conv_info info;
+  ASSERT_EQ(pw_conv_get_info(probe, &info), PW_OK);
+  pw_conv_destroy(probe);
+  const size_t pixels = 23;
+  uint32_t seed = 700;
+  for (size_t ci : {size_t{301}, size_t{emulated_run() ? 601u : 2101u}})
+    for (bool in_place : {false, true}) {
+      SCOPED_TRACE(std::to_string(ci) + " input channels" + (in_place ? ", residual in place" : ""));
+      conv_shape s;
+      s.in_channels = ci;
+      s.out_channels = 13 * info.nr + 5;
+      s.width = pixels;
+      s.output_min = -0.5f;
+      s.output_max = 0.75f;
+      s = typed(s);
+      const conv_data d = make_conv_data(s, true, true, ++seed);
+      const run_result whole = run_conv(isa(), s, d, {in_place, nullptr});
+      ASSERT_EQ(whole.status, PW_OK) << whole.error;
+      for (size_t count = 1; count <= 6; ++count) {
+        conv_shape few = s;
+        few.width = count;
+        conv_data part = d;
+        part.input.resize(count * s.in_step());
+        part.residual.resize(count * s.res_step());
+        const run_result r = run_conv(isa(), few, part, {in_place, nullptr});
+        ASSERT_EQ(r.status, PW_OK) << r.error;
+        EXPECT_EQ(std::memcmp(r.output.data(), whole.output.data(), count * s.out_step() * sizeof(float)), 0)
+            << count << " pixels";
+        EXPECT_EQ(check_conv_data(isa(), few, part, {in_place, nullptr}), "") << count << " pixels";
+      }
+    }
+}
+
 std::string case_name(const ::testing::TestParamInfo<bf16_case>& info) {
   const auto type = [](pw_datatype t) { return t == PW_DATATYPE_BF16 ? "bf16" : "f32"; };
   return std::string(pw_isa_name(std::get<0>(info.param))) + "_math_" +

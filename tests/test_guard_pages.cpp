@@ -297,8 +297,10 @@ TEST_P(GuardPages, Bf16TensorsAndBf16MathEndAtAGuardPage) {
 // a panel (1 to NR - 1 channels) ends at, or starts right after, a PROT_NONE page: the
 // AVX512_BF16 kernel rounds a pixel's two vectors into one and stores 32 outputs with
 // one move, masked for a tail, which must neither write past the tail nor mix up the
-// vectors' halves. Dense rows (a whole register group and one pixel more) and strided
-// ones, with and without a residual, one input channel count of each parity.
+// vectors' halves. Dense rows (a whole register group and one pixel more, then three
+// and five more: the last group's few pixels go to a few-rows kernel where the variant
+// has one) and strided ones, with and without a residual, one input channel count of
+// each parity.
 TEST_P(GuardPages, Bf16OutputEveryColumnTailEndsAtAGuardPage) {
   const pw_isa isa = GetParam();
   const pw_conv_info info = tile_for(isa, 1, 1);
@@ -307,25 +309,26 @@ TEST_P(GuardPages, Bf16OutputEveryColumnTailEndsAtAGuardPage) {
   size_t cases = 0;
   for (size_t co = 1; co <= 2 * nr + 1; ++co)
     for (size_t ci : {6, 17})
-      for (size_t padding : {0, 3}) {
-        conv_shape s;
-        s.in_channels = ci;
-        s.out_channels = co;
-        s.width = mr + 1;
-        s.math = PW_MATH_BF16;
-        s.input_type = PW_DATATYPE_BF16;
-        s.output_type = PW_DATATYPE_BF16;
-        s.output_min = 0.0f;  // ReLU, the layers' epilogue
-        if (padding != 0) {
-          s.output_stride = co + padding;
-          s.residual_stride = co + padding + 1;
+      for (size_t padding : {0, 3})
+        for (size_t pixels : {mr + 1, mr + 3, mr + 5}) {
+          conv_shape s;
+          s.in_channels = ci;
+          s.out_channels = co;
+          s.width = pixels;
+          s.math = PW_MATH_BF16;
+          s.input_type = PW_DATATYPE_BF16;
+          s.output_type = PW_DATATYPE_BF16;
+          s.output_min = 0.0f;  // ReLU, the layers' epilogue
+          if (padding != 0) {
+            s.output_stride = co + padding;
+            s.residual_stride = co + padding + 1;
+          }
+          const bool with_residual = (co + ci + padding) % 2 == 0;
+          for (auto side : {guarded_elements::guard_after, guarded_elements::guard_before}) {
+            ASSERT_EQ(run_guarded(isa, s, side, with_residual), "");
+            ++cases;
+          }
         }
-        const bool with_residual = (co + ci + padding) % 2 == 0;
-        for (auto side : {guarded_elements::guard_after, guarded_elements::guard_before}) {
-          ASSERT_EQ(run_guarded(isa, s, side, with_residual), "");
-          ++cases;
-        }
-      }
   RecordProperty("cases", static_cast<int>(cases));
 }
 
