@@ -225,9 +225,12 @@ inline void compute_panel(const gemm_tile& t, channel_run run, panel_run how, si
   constexpr size_t width = batch::size;
   constexpr size_t panel_nr = PanelNV * width;
   float* out = t.output + n0;
+  // Read once: the vector stores may alias the tile (their type may alias anything), so
+  // GCC would otherwise reload t.output_stride and redo the row's offset before each one.
+  const size_t output_stride = t.output_stride;
   // Only the last vector of a row can be a part (columns > (NV - 1) * width).
   const bool tail = columns < NV * width;
-  const bool masked_out = tail && masked_tails_fit<Arch, M>(out + (NV - 1) * width, t.output_stride);
+  const bool masked_out = tail && masked_tails_fit<Arch, M>(out + (NV - 1) * width, output_stride);
   accumulator_block<Arch, M, NV> acc;
   // The residual is read here, before any store, so residual == output works.
   if (how.start_from_bias) {
@@ -255,7 +258,7 @@ inline void compute_panel(const gemm_tile& t, channel_run run, panel_run how, si
 #pragma GCC unroll 16
       for (size_t j = 0; j < NV; ++j) {
         const size_t remaining = columns > j * width ? columns - j * width : 0;
-        acc.v[m][j] = load_columns<Arch>(out + m * t.output_stride + j * width, remaining, masked_out);
+        acc.v[m][j] = load_columns<Arch>(out + m * output_stride + j * width, remaining, masked_out);
       }
     }
   }
@@ -271,12 +274,13 @@ inline void compute_panel(const gemm_tile& t, channel_run run, panel_run how, si
       }
     });
   }
+  float* row = out;
 #pragma GCC unroll 64
-  for (size_t m = 0; m < M; ++m) {
+  for (size_t m = 0; m < M; ++m, row += output_stride) {
 #pragma GCC unroll 16
     for (size_t j = 0; j < NV; ++j) {
       const size_t remaining = columns > j * width ? columns - j * width : 0;
-      store_columns<Arch>(out + m * t.output_stride + j * width, acc.v[m][j], remaining, masked_out);
+      store_columns<Arch>(row + j * width, acc.v[m][j], remaining, masked_out);
     }
   }
 }
