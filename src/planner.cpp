@@ -156,11 +156,11 @@ run_plan plan_run(const tile_limits& limits, size_t pixels, size_t groups, size_
   size_t pixel_tiles = divide_round_up(rows, limits.rows_in_l2);
   if (threads > 1 && pixels <= limits.few_rows) {
     // Pixels the few-rows kernel takes in one call (a fully-connected layer): only the
-    // channels split, one tile per thread. The kernel walks a tile's panels together,
-    // and a task's sums are chains of kc multiply-adds however few panels it has, so
-    // more tiles than threads only add tasks that wait on the same latency (3 panels on
-    // 2 threads: 2 tiles, not 3 equal ones).
-    channel_tiles = std::max(channel_tiles, std::min(divide_round_up(threads, groups), panels));
+    // channels split, one tile per thread of two panels at least. The kernel walks a
+    // tile's panels together, and a task's sums are chains of kc multiply-adds however
+    // few panels it has, so a one-panel tile takes as long as two panels on one thread:
+    // more tiles only add tasks that wait on the same latency, and the hand-off.
+    channel_tiles = std::max(channel_tiles, std::min(divide_round_up(threads, groups), panels / 2));
   } else if (threads > 1) {
     // Enough tasks for every thread: split the pixels first, but only down to 4
     // register rows a task: each task streams its whole weight block from L2, and a

@@ -170,9 +170,9 @@ TEST(Planner, DivideRoundUpWithAndWithoutTheDivision) {
 }
 
 // A run of at most few_rows pixels (a fully-connected layer) cuts only its channels, into
-// one tile per thread where the panels and the L2 block allow: more, smaller tiles would
-// take panels from the few-rows kernel, which walks them together. The tiles still
-// cover every output once and differ by one panel at most.
+// one tile per thread of two panels at least where the panels and the L2 block allow:
+// more, smaller tiles would take panels from the few-rows kernel, which walks them
+// together. The tiles still cover every output once and differ by one panel at most.
 TEST(Planner, FewPixelRunsCutChannelsIntoOneTilePerThread) {
   const register_tile t{10, 32};
   const size_t few_rows = 4;
@@ -189,7 +189,7 @@ TEST(Planner, FewPixelRunsCutChannelsIntoOneTilePerThread) {
               const run_plan plan = plan_run(limits, pixels, groups, threads);
               const size_t panels = (co + t.nr - 1) / t.nr;
               EXPECT_EQ(plan.pixel_tiles, 1u);
-              const size_t per_thread = std::min((threads + groups - 1) / groups, panels);
+              const size_t per_thread = std::min((threads + groups - 1) / groups, panels / 2);
               EXPECT_EQ(plan.channel_tiles, std::max(limits.channel_tiles, per_thread));
               std::vector<unsigned char> covered(groups * pixels * co, 0);
               size_t fewest_panels = SIZE_MAX, most_panels = 0;
@@ -213,9 +213,14 @@ TEST(Planner, FewPixelRunsCutChannelsIntoOneTilePerThread) {
   const channel_plan channels = plan_channels(576, 144, t.mr, t.nr, l2_of_1_mib);
   EXPECT_EQ(plan_run(1, 1, 576, 144, channels, t.mr, t.nr, 2, l2_of_1_mib, 4, few_rows).channel_tiles, 2u);
   EXPECT_EQ(plan_run(1, 1, 576, 144, channels, t.mr, t.nr, 2, l2_of_1_mib).channel_tiles, 5u);
-  // 3 panels on 2 threads: 2 tiles (2 and 1 panels), each one chain of kc long.
+  // 2 or 3 panels on 2 threads: one tile, whose chains are as long as a one-panel tile's.
+  const channel_plan two_panels = plan_channels(1152, 48, t.mr, t.nr, l2_of_1_mib);
+  EXPECT_EQ(plan_run(1, 1, 1152, 48, two_panels, t.mr, t.nr, 2, l2_of_1_mib, 4, few_rows).channel_tiles, 1u);
   const channel_plan three_panels = plan_channels(1152, 96, t.mr, t.nr, l2_of_1_mib);
-  EXPECT_EQ(plan_run(1, 1, 1152, 96, three_panels, t.mr, t.nr, 2, l2_of_1_mib, 4, few_rows).channel_tiles, 2u);
+  EXPECT_EQ(plan_run(1, 1, 1152, 96, three_panels, t.mr, t.nr, 2, l2_of_1_mib, 4, few_rows).channel_tiles, 1u);
+  // 4 panels on 2 threads: 2 tiles of 2.
+  const channel_plan four_panels = plan_channels(1152, 128, t.mr, t.nr, l2_of_1_mib);
+  EXPECT_EQ(plan_run(1, 1, 1152, 128, four_panels, t.mr, t.nr, 2, l2_of_1_mib, 4, few_rows).channel_tiles, 2u);
 }
 
 // The EPYC development host: 48 KiB L1d, 1 MiB L2 per core (docs/tuning.md, "Threads").
