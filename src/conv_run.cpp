@@ -148,6 +148,27 @@ void run_tile(void* opaque, size_t index) {
   // kernel with the bf16 epilogue, the tile's bf16_* pointers are advanced alike.
   uint16_t* bf16_output = nullptr;
   const uint16_t* bf16_residual = nullptr;
+  // Streamed weights: the packed bytes the task's next block reads (its own next
+  // block of input channels, else the next task's first block), handed out in slices
+  // to the full register groups of this block (see gemm_tile::prefetch_weights).
+  const size_t tile_panels = (n_count + kernel.nr - 1) / kernel.nr;
+  struct weight_bytes {
+    const unsigned char *begin = nullptr, *end = nullptr;
+  };
+  auto next_block_weights = [&](size_t k0, size_t kc) {
+    weight_bytes next;
+    if (k0 + kc < conv.in_channels) {
+      const size_t panel_stride = layout.panel_stride(conv.packing, k0 + kc);
+      next.begin = group_weights + layout.block_offset(conv.packing, k0 + kc) + (n_begin / kernel.nr) * panel_stride;
+      next.end = next.begin + tile_panels * panel_stride;
+    } else if (index + 1 < task_count(plan, conv.groups)) {
+      const task_tile task = tile_of_task(plan, index + 1, ctx.pixels, conv.out_channels);
+      next.begin = conv.packed_weights + task.group * conv.packed_group_stride + conv.first_block_offset +
+                   (task.channel_begin / kernel.nr) * conv.first_block_panel_stride;
+      next.end = next.begin + (task.channel_count + kernel.nr - 1) / kernel.nr * conv.first_block_panel_stride;
+    }
+    return next;
+  };
   auto run_blocks = [&](size_t first, size_t count, float* output, size_t output_stride, const float* residual,
                         size_t residual_stride) {
     tile.output_stride = output_stride;
@@ -160,9 +181,13 @@ void run_tile(void* opaque, size_t index) {
       tile.weights = group_weights + block_offset + (n_begin / kernel.nr) * panel_stride;
       tile.first_block = k0 == 0;
       tile.last_block = k0 + kc >= conv.in_channels;
+      const weight_bytes next = conv.stream_weights ? next_block_weights(k0, kc) : weight_bytes{};
+      const unsigned char* prefetch = next.begin;
+      const size_t prefetch_slice = tile_panels * kc * kPrefetchBytesPerChannel;
       for (size_t m0 = 0; m0 < count; m0 += kernel.mr) {
         tile.mr = std::min(kernel.mr, count - m0);
-        tile.stream_weights = conv.stream_weights && m0 == 0;
+        tile.prefetch_weights = tile.mr == kernel.mr && prefetch < next.end ? prefetch : nullptr;
+        if (tile.prefetch_weights != nullptr) prefetch += prefetch_slice;
         // The kernel reads the group's rows in place, strided input included: packing
         // them and prefetching them both measured slower (docs/tuning.md). Rows of
         // another type are converted once per group and block, never per use.
@@ -271,7 +296,6 @@ void run_single_task(const pw_conv& conv, size_t pixels, const unsigned char* in
     tile.input_rows = rows;
     tile.output = output;
     tile.residual = residual;
-    tile.stream_weights = conv.stream_weights;
     (pixels <= kernel.few_rows ? kernel.gemm_few_rows : kernel.gemm)(tile);
     return;
   }
@@ -280,7 +304,6 @@ void run_single_task(const pw_conv& conv, size_t pixels, const unsigned char* in
     tile.input_rows = rows + m0;
     tile.output = output + m0 * output_stride;
     tile.residual = residual != nullptr ? residual + m0 * residual_stride : nullptr;
-    tile.stream_weights = conv.stream_weights && m0 == 0;
     (tile.mr <= kernel.few_rows ? kernel.gemm_few_rows : kernel.gemm)(tile);
   }
 }
