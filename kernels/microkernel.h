@@ -47,7 +47,7 @@ struct gemm_tile {
   const uint16_t* bf16_residual = nullptr;
   size_t bf16_residual_stride = 0;
   // Weights that come from beyond L2, or nullptr: a full tile (mr == MR) of a kernel
-  // that honours it prefetches into L2, while it computes its call's panel p, the
+  // that honours it prefetches, while it computes its call's panel p, the
   // kPrefetchBytesPerChannel * kc bytes from prefetch_weights + p * that. The tile loop
   // hands each call the next slice of the weights its next block reads, so the stream
   // from memory is spread over the whole block instead of bursting on one group.
