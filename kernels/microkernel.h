@@ -55,8 +55,9 @@ struct gemm_tile {
 };
 
 // Bytes a full tile prefetches per input channel of a panel (gemm_tile::
-// prefetch_weights): half a line, so four register groups of a block bring in the next
-// block of the same panels (rows of 128 bytes), at a quarter of the rate they read it.
+// prefetch_weights): half a line, so with rows of 128 bytes (AVX-512's 10x32) four
+// register groups of a block bring in the next block, at a quarter of the rate they
+// read it (a whole line per channel, twice the rate, measured slower: docs/tuning.md).
 constexpr size_t kPrefetchBytesPerChannel = 32;
 
 using gemm_kernel_fn = void (*)(const gemm_tile& tile);
