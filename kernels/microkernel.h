@@ -46,11 +46,19 @@ struct gemm_tile {
   size_t bf16_output_stride = 0;
   const uint16_t* bf16_residual = nullptr;
   size_t bf16_residual_stride = 0;
-  // The block's weights come from beyond L2 (its first pass over a block that does not
-  // stay in L2): while it computes a panel, a kernel that honours it prefetches the
-  // next panel of the call into L2, so the stream from memory overlaps the FMAs.
-  bool stream_weights = false;
+  // Weights that come from beyond L2, or nullptr: a full tile (mr == MR) of a kernel
+  // that honours it prefetches, while it computes its call's panel p, the
+  // kPrefetchBytesPerChannel * kc bytes from prefetch_weights + p * that. The tile loop
+  // hands each call the next slice of the weights its next block reads, so the stream
+  // from memory is spread over the whole block instead of bursting on one group.
+  const void* prefetch_weights = nullptr;
 };
+
+// Bytes a full tile prefetches per input channel of a panel (gemm_tile::
+// prefetch_weights): half a line, so with rows of 128 bytes (AVX-512's 10x32) four
+// register groups of a block bring in the next block, at a quarter of the rate they
+// read it (a whole line per channel, twice the rate, measured slower: docs/tuning.md).
+constexpr size_t kPrefetchBytesPerChannel = 32;
 
 using gemm_kernel_fn = void (*)(const gemm_tile& tile);
 

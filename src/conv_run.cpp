@@ -113,6 +113,35 @@ void pixel_rows(const run_context& ctx, size_t group, size_t first, size_t count
   }
 }
 
+// Streamed weights: the packed bytes that task `index` (channels [n_begin, n_begin +
+// n_count) of group_weights) reads after its block at input channel k0: its own next
+// block of input channels, else the next task's first block; empty at the last task.
+// Not inlined: in the tile loop it kept the loop out of run_tile, which cost the small
+// layers (many short calls, weights in L2) about 1%.
+struct weight_bytes {
+  const unsigned char* begin = nullptr;
+  size_t size = 0;
+};
+__attribute__((noinline)) weight_bytes next_block_weights(const run_context& ctx, size_t index,
+                                                          const unsigned char* group_weights, size_t n_begin,
+                                                          size_t n_count, size_t k0, size_t kc) {
+  const pw_conv& conv = *ctx.conv;
+  const microkernel& kernel = *conv.kernel;
+  const weight_layout& layout = *kernel.layout;
+  weight_bytes next;
+  if (k0 + kc < conv.in_channels) {
+    const size_t panel_stride = layout.panel_stride(conv.packing, k0 + kc);
+    next.begin = group_weights + layout.block_offset(conv.packing, k0 + kc) + (n_begin / kernel.nr) * panel_stride;
+    next.size = divide_round_up(n_count, kernel.nr) * panel_stride;
+  } else if (index + 1 < task_count(*ctx.plan, conv.groups)) {
+    const task_tile task = tile_of_task(*ctx.plan, index + 1, ctx.pixels, conv.out_channels);
+    next.begin = conv.packed_weights + task.group * conv.packed_group_stride + conv.first_block_offset +
+                 (task.channel_begin / kernel.nr) * conv.first_block_panel_stride;
+    next.size = divide_round_up(task.channel_count, kernel.nr) * conv.first_block_panel_stride;
+  }
+  return next;
+}
+
 // One task: one group, one tile of output channels, one tile of pixels, every
 // input-channel block in order (so each output sums its inputs in the same order
 // whatever the split and the thread count).
@@ -160,9 +189,16 @@ void run_tile(void* opaque, size_t index) {
       tile.weights = group_weights + block_offset + (n_begin / kernel.nr) * panel_stride;
       tile.first_block = k0 == 0;
       tile.last_block = k0 + kc >= conv.in_channels;
-      for (size_t m0 = 0; m0 < count; m0 += kernel.mr) {
+      // A run with a full register group (the kernel prefetches on full tiles only)
+      // hands each group the next slice of the next block's weights.
+      weight_bytes next;
+      if (conv.stream_weights && count >= kernel.mr)
+        next = next_block_weights(ctx, index, group_weights, n_begin, n_count, k0, kc);
+      const size_t prefetch_slice = divide_round_up(n_count, kernel.nr) * kc * kPrefetchBytesPerChannel;
+      size_t prefetched = 0;
+      for (size_t m0 = 0; m0 < count; m0 += kernel.mr, prefetched += prefetch_slice) {
         tile.mr = std::min(kernel.mr, count - m0);
-        tile.stream_weights = conv.stream_weights && m0 == 0;
+        tile.prefetch_weights = prefetched < next.size ? next.begin + prefetched : nullptr;
         // The kernel reads the group's rows in place, strided input included: packing
         // them and prefetching them both measured slower (docs/tuning.md). Rows of
         // another type are converted once per group and block, never per use.
@@ -271,7 +307,6 @@ void run_single_task(const pw_conv& conv, size_t pixels, const unsigned char* in
     tile.input_rows = rows;
     tile.output = output;
     tile.residual = residual;
-    tile.stream_weights = conv.stream_weights;
     (pixels <= kernel.few_rows ? kernel.gemm_few_rows : kernel.gemm)(tile);
     return;
   }
@@ -280,7 +315,6 @@ void run_single_task(const pw_conv& conv, size_t pixels, const unsigned char* in
     tile.input_rows = rows + m0;
     tile.output = output + m0 * output_stride;
     tile.residual = residual != nullptr ? residual + m0 * residual_stride : nullptr;
-    tile.stream_weights = conv.stream_weights && m0 == 0;
     (tile.mr <= kernel.few_rows ? kernel.gemm_few_rows : kernel.gemm)(tile);
   }
 }
