@@ -54,6 +54,13 @@ inline void dot_pair_row(bf16_accumulators<Ops, M, NV>& acc, const uint16_t* con
   }
 }
 
+// Bytes of the next block prefetched per pair row (two channels of 2-byte weights:
+// kPrefetchBytesPerChannel of 4-byte weights) over the loop's 4-byte step, and the
+// locality of the fp32 kernel's prefetch (prefetcht0: prefetcht1 measured 1-3% slower
+// here too, docs/tuning.md).
+constexpr ptrdiff_t kBf16PrefetchScale = kPrefetchBytesPerChannel / 4;
+constexpr int kBf16WeightPrefetchLocality = 3;
+
 // What every panel of a tile shares.
 struct bf16_block {
   size_t pair_rows;   // kc / 2 whole pairs (an odd kc adds one single row after them)
@@ -67,9 +74,12 @@ struct bf16_block {
 // ((NV - 1) * width, NV * width]: the padding vectors of a narrow last panel are
 // skipped, not masked. A part of a vector moves through the ISA's masked move: the
 // caller (bf16_panel_in_place) sees that every row's part lies in one page.
-template <class Ops, size_t M, size_t NV, size_t PanelNV>
+// Prefetch: the full tile also brings in a slice of the tile loop's next block, ending
+// at prefetch_end (gemm_tile::prefetch_weights; the slice of the fp32 kernel's
+// gemm_rows_in_place, at half its bytes per channel for weights of half the size).
+template <class Ops, size_t M, size_t NV, size_t PanelNV, bool Prefetch = false>
 inline void bf16_panel(const gemm_tile& t, const bf16_block& block, const uint16_t* const (&rows_end)[M], size_t n0,
-                       size_t columns, const char* panel) {
+                       size_t columns, const char* panel, const char* prefetch_end = nullptr) {
   using acc_type = typename Ops::acc_type;
   constexpr size_t width = Ops::width;
   constexpr size_t row_bytes = PanelNV * width * 4;
@@ -120,8 +130,11 @@ inline void bf16_panel(const gemm_tile& t, const bf16_block& block, const uint16
   // offset up to zero: M row pointers, one offset and the weight pointer stay in
   // general-purpose registers.
   const char* w = panel + block.bias_bytes;
-  for (ptrdiff_t offset = -static_cast<ptrdiff_t>(block.pair_rows * 4); offset != 0; offset += 4, w += row_bytes)
+  for (ptrdiff_t offset = -static_cast<ptrdiff_t>(block.pair_rows * 4); offset != 0; offset += 4, w += row_bytes) {
+    if constexpr (Prefetch)
+      __builtin_prefetch(prefetch_end + offset * kBf16PrefetchScale, 0, kBf16WeightPrefetchLocality);
     dot_pair_row<Ops, M, NV, false>(acc, rows_end, offset, w);
+  }
   if (block.odd) dot_pair_row<Ops, M, NV, true>(acc, rows_end, 0, w);
 
   if (block.apply_clamp) {
@@ -237,10 +250,10 @@ __attribute__((noinline)) void bf16_panel_staged(const gemm_tile& t, const bf16_
 }
 
 // bf16_panel where no row of any tensor has a column tail across a page end,
-// else bf16_panel_staged.
-template <class Ops, size_t M, size_t NV, size_t PanelNV>
+// else bf16_panel_staged (which does not prefetch).
+template <class Ops, size_t M, size_t NV, size_t PanelNV, bool Prefetch = false>
 inline void bf16_panel_in_place(const gemm_tile& t, const bf16_block& block, const uint16_t* const (&rows_end)[M],
-                                size_t n0, size_t columns, const char* panel) {
+                                size_t n0, size_t columns, const char* panel, const char* prefetch_end = nullptr) {
   constexpr size_t width = Ops::width;
   if (columns < NV * width) {
     const size_t last = n0 + (NV - 1) * width;
@@ -259,7 +272,7 @@ inline void bf16_panel_in_place(const gemm_tile& t, const bf16_block& block, con
                                               bf16_output_tail_bytes));
     if (!fits) return bf16_panel_staged<Ops, M, NV, PanelNV>(t, block, rows_end, n0, columns, panel);
   }
-  bf16_panel<Ops, M, NV, PanelNV>(t, block, rows_end, n0, columns, panel);
+  bf16_panel<Ops, M, NV, PanelNV, Prefetch>(t, block, rows_end, n0, columns, panel, prefetch_end);
 }
 
 // A last panel whose columns fit in fewer than PanelNV vectors, with exactly the
@@ -273,8 +286,9 @@ inline void bf16_narrow_panel(const gemm_tile& t, const bf16_block& block, const
    ...);
 }
 
-// An M x nc block of outputs, nc walked NR = NV vectors at a time.
-template <class Ops, size_t M, size_t NV>
+// An M x nc block of outputs, nc walked NR = NV vectors at a time. Prefetch: a slice
+// of t.prefetch_weights alongside each panel (see bf16_panel).
+template <class Ops, size_t M, size_t NV, bool Prefetch = false>
 void bf16_rows(const gemm_tile& t) {
   constexpr size_t nr = NV * Ops::width;
   bf16_block block;
@@ -290,6 +304,7 @@ void bf16_rows(const gemm_tile& t) {
     rows_end[m] = reinterpret_cast<const uint16_t*>(t.input_rows[m]) + t.input_offset + 2 * block.pair_rows;
 
   const char* panel = reinterpret_cast<const char*>(t.weights);
+  const char* prefetch_end = static_cast<const char*>(t.prefetch_weights);
   for (size_t n0 = 0; n0 < t.nc; n0 += nr, panel += panel_bytes) {
     const size_t columns = t.nc - n0 < nr ? t.nc - n0 : nr;
     if constexpr (NV > 1) {
@@ -298,7 +313,12 @@ void bf16_rows(const gemm_tile& t) {
         continue;
       }
     }
-    bf16_panel_in_place<Ops, M, NV, NV>(t, block, rows_end, n0, columns, panel);
+    if constexpr (Prefetch) {
+      prefetch_end += block.pair_rows * 4 * kBf16PrefetchScale;
+      bf16_panel_in_place<Ops, M, NV, NV, true>(t, block, rows_end, n0, columns, panel, prefetch_end);
+    } else {
+      bf16_panel_in_place<Ops, M, NV, NV>(t, block, rows_end, n0, columns, panel);
+    }
   }
 }
 
@@ -309,9 +329,10 @@ inline void bf16_dispatch_rows(const gemm_tile& t, std::index_sequence<M...>) {
   by_rows[t.mr - 1](t);
 }
 
-// The microkernel entry point: t.mr in 1..MR.
+// The microkernel entry point: t.mr in 1..MR. A full tile honours t.prefetch_weights.
 template <class Ops, size_t MR, size_t NV>
 void gemm_bf16(const gemm_tile& t) {
+  if (t.prefetch_weights != nullptr && t.mr == MR) return bf16_rows<Ops, MR, NV, true>(t);
   bf16_dispatch_rows<Ops, NV>(t, std::make_index_sequence<MR>());
 }
 

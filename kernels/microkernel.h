@@ -48,16 +48,18 @@ struct gemm_tile {
   size_t bf16_residual_stride = 0;
   // Weights that come from beyond L2, or nullptr: a full tile (mr == MR) of a kernel
   // that honours it prefetches, while it computes its call's panel p, the
-  // kPrefetchBytesPerChannel * kc bytes from prefetch_weights + p * that. The tile loop
+  // kPrefetchBytesPerChannel * kc bytes (half for bf16 weights) from prefetch_weights
+  // + p * that. The tile loop
   // hands each call the next slice of the weights its next block reads, so the stream
   // from memory is spread over the whole block instead of bursting on one group.
   const void* prefetch_weights = nullptr;
 };
 
 // Bytes a full tile prefetches per input channel of a panel (gemm_tile::
-// prefetch_weights): half a line, so with rows of 128 bytes (AVX-512's 10x32) four
-// register groups of a block bring in the next block, at a quarter of the rate they
-// read it (a whole line per channel, twice the rate, measured slower: docs/tuning.md).
+// prefetch_weights) of 4-byte weights, half that for 2-byte (bf16) ones: half a line,
+// so with rows of 128 bytes (AVX-512's 10x32) four register groups of a block bring in
+// the next block, at a quarter of the rate they read it (a whole line per channel,
+// twice the rate, measured slower: docs/tuning.md).
 constexpr size_t kPrefetchBytesPerChannel = 32;
 
 using gemm_kernel_fn = void (*)(const gemm_tile& tile);

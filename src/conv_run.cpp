@@ -194,7 +194,9 @@ void run_tile(void* opaque, size_t index) {
       weight_bytes next;
       if (conv.stream_weights && count >= kernel.mr)
         next = next_block_weights(ctx, index, group_weights, n_begin, n_count, k0, kc);
-      const size_t prefetch_slice = divide_round_up(n_count, kernel.nr) * kc * kPrefetchBytesPerChannel;
+      const size_t weight_bytes_per_channel = kernel.input_type == element_type::bf16 ? 2 : 4;
+      const size_t prefetch_slice =
+          divide_round_up(n_count, kernel.nr) * kc * kPrefetchBytesPerChannel * weight_bytes_per_channel / 4;
       size_t prefetched = 0;
       for (size_t m0 = 0; m0 < count; m0 += kernel.mr, prefetched += prefetch_slice) {
         tile.mr = std::min(kernel.mr, count - m0);
