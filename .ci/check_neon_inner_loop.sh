@@ -2,7 +2,7 @@
 # check_neon_inner_loop.sh OBJDUMP OBJECT MR NR fmla|bfdot
 # Finds a NEON kernel's main loop (the shortest backward branch holding MR*NR
 # multiply instructions: one per accumulator of 4 outputs for each lane of an input
-# group) in the full MR-row function, prints it and its instruction mix, and fails if
+# group) in the full MR-row function (any of the |-separated names), prints it and its instruction mix, and fails if
 # it touches the stack (a spill) or holds anything but those multiplies, loads and the
 # loop counter. Run by .ci/test.d/40-aarch64.sh on the objects the library links:
 #   fmla   kernels/neon.cpp       (fmla by lane, 4 input channels per load)
@@ -11,14 +11,18 @@
 set -euo pipefail
 objdump=$1 object=$2 mr=$3 nr=$4 kind=$5
 case "$kind" in
-  fmla) fn="<xsimd::neon64, ${mr}ul, $(( nr / 4 ))ul>(" label=neon channels=4 macs=4 extra_ops="|ld1r" ;;
+  # The full tile's loop without the weight prefetch, whether GCC keeps it a function of
+  # its own or inlines it into gemm_rows.
+  fmla) fn="gemm_rows_in_place<xsimd::neon64, ${mr}ul, $(( nr / 4 ))ul, false>(|gemm_rows<xsimd::neon64, ${mr}ul, $(( nr / 4 ))ul>("
+        label=neon channels=4 macs=4 extra_ops="|ld1r" ;;
   bfdot) fn="gemm_bf16_rows<${mr}ul>(" label=neon_bf16 channels=8 macs=8 extra_ops="" ;;
   *) echo "!! unknown kind '$kind' (fmla or bfdot)"; exit 2 ;;
 esac
 want=$(( mr * nr ))
 "$objdump" -d -C --no-show-raw-insn "$object" \
   | awk -v fn="$fn" '
-      /^[0-9a-f]+ <.*>:$/ { inside = index($0, fn) > 0; next }
+      BEGIN { alternatives = split(fn, names, "|") }
+      /^[0-9a-f]+ <.*>:$/ { inside = 0; for (i = 1; i <= alternatives; ++i) if (index($0, names[i]) > 0) inside = 1; next }
       inside && /^ *[0-9a-f]+:\t/ { print }' > "$object.loop-search.txt"
 awk -v want="$want" -v mul="$kind" -v label="$label" -v channels="$channels" -v macs="$macs" \
     -v mr="$mr" -v nr="$nr" -v allowed="^(${kind}|ldr|ldp|ld1${extra_ops}|add|adds|sub|subs|cmp|cmn|b\\..*|cbn?z)$" -F'\t' '

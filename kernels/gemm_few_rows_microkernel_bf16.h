@@ -205,16 +205,10 @@ template <class Ops, size_t MR, size_t M, size_t NV>
 void bf16_few_rows_of(const gemm_tile& t) {
   constexpr size_t nr = NV * Ops::width;
   constexpr size_t P = bf16_few_rows_panels<MR, M>;
-  bf16_block block;
-  block.pair_rows = t.kc / 2;
-  block.odd = (t.kc & 1) != 0;
-  block.bias_bytes = t.first_block ? nr * 4 : 0;
-  block.apply_clamp = t.last_block && (t.output_min > -INFINITY || t.output_max < INFINITY);
-  const size_t panel_bytes = block.bias_bytes + (block.pair_rows + (block.odd ? 1 : 0)) * nr * 4;
+  const bf16_block block = bf16_block_of<nr>(t);
+  const size_t panel_bytes = block.panel_bytes;
   const uint16_t* rows_end[M];
-#pragma GCC unroll 16
-  for (size_t m = 0; m < M; ++m)
-    rows_end[m] = reinterpret_cast<const uint16_t*>(t.input_rows[m]) + t.input_offset + 2 * block.pair_rows;
+  bf16_row_ends(t, block, rows_end);
   const char* weights = reinterpret_cast<const char*>(t.weights);
   const size_t panels = (t.nc + nr - 1) / nr;
   for (size_t p0 = 0; p0 < panels; p0 += P) {

@@ -63,11 +63,33 @@ constexpr int kBf16WeightPrefetchLocality = 3;
 
 // What every panel of a tile shares.
 struct bf16_block {
-  size_t pair_rows;   // kc / 2 whole pairs (an odd kc adds one single row after them)
-  bool odd;           // kc odd: its last channel is read alone
-  size_t bias_bytes;  // NR * 4 on the first block, else 0
+  size_t pair_rows;    // kc / 2 whole pairs (an odd kc adds one single row after them)
+  bool odd;            // kc odd: its last channel is read alone
+  size_t bias_bytes;   // NR * 4 on the first block, else 0
   bool apply_clamp;
+  size_t panel_bytes;  // [NR biases] + ceil(kc/2) rows of NR channel pairs
 };
+
+// The block of a tile of NR-wide panels.
+template <size_t NR>
+inline bf16_block bf16_block_of(const gemm_tile& t) {
+  bf16_block block;
+  block.pair_rows = t.kc / 2;
+  block.odd = (t.kc & 1) != 0;
+  block.bias_bytes = t.first_block ? NR * 4 : 0;
+  block.apply_clamp = t.last_block && (t.output_min > -INFINITY || t.output_max < INFINITY);
+  block.panel_bytes = block.bias_bytes + (block.pair_rows + (block.odd ? 1 : 0)) * NR * 4;
+  return block;
+}
+
+// Each row's pointer past the block's last whole pair, for loops that run a negative
+// byte offset up to zero.
+template <size_t M>
+inline void bf16_row_ends(const gemm_tile& t, const bf16_block& block, const uint16_t* (&rows_end)[M]) {
+#pragma GCC unroll 64
+  for (size_t m = 0; m < M; ++m)
+    rows_end[m] = reinterpret_cast<const uint16_t*>(t.input_rows[m]) + t.input_offset + 2 * block.pair_rows;
+}
 
 // One M x `columns` block of outputs from the panel at `panel` (rows of PanelNV
 // vectors), computed with NV <= PanelNV vectors per row, columns in
@@ -291,17 +313,10 @@ inline void bf16_narrow_panel(const gemm_tile& t, const bf16_block& block, const
 template <class Ops, size_t M, size_t NV, bool Prefetch = false>
 void bf16_rows(const gemm_tile& t) {
   constexpr size_t nr = NV * Ops::width;
-  bf16_block block;
-  block.pair_rows = t.kc / 2;
-  block.odd = (t.kc & 1) != 0;
-  block.bias_bytes = t.first_block ? nr * 4 : 0;
-  block.apply_clamp = t.last_block && (t.output_min > -INFINITY || t.output_max < INFINITY);
-  const size_t panel_bytes = block.bias_bytes + (block.pair_rows + (block.odd ? 1 : 0)) * nr * 4;
-
+  const bf16_block block = bf16_block_of<nr>(t);
+  const size_t panel_bytes = block.panel_bytes;
   const uint16_t* rows_end[M];
-#pragma GCC unroll 64
-  for (size_t m = 0; m < M; ++m)
-    rows_end[m] = reinterpret_cast<const uint16_t*>(t.input_rows[m]) + t.input_offset + 2 * block.pair_rows;
+  bf16_row_ends(t, block, rows_end);
 
   const char* panel = reinterpret_cast<const char*>(t.weights);
   const char* prefetch_end = static_cast<const char*>(t.prefetch_weights);
