@@ -45,7 +45,7 @@ std::vector<conv_shape> threaded_shapes() {
   add(28, 28, 64, 96, 1, 1);     // many pixels
   add(14, 14, 1500, 40, 1, 1);   // input channels split into blocks
   add(15, 13, 24, 36, 3, 2);     // groups and stride
-  add(7, 7, 2600, 300, 1, 1);    // weights beyond a 1 MiB L2 (3.3 MiB): streamed, next blocks prefetched
+  add(2, 7, 2600, 300, 1, 1);    // weights beyond a 1 MiB L2 (3.3 MiB): streamed, next blocks prefetched
   add(1, 1, 777, 333, 1, 1);     // fully connected
   add(1, 1, 1152, 48, 1, 1);     // one pixel, few outputs (squeeze-excite): channel tiles the only split
   add(1, 3, 300, 500, 1, 1);     // three pixels: the few-rows kernel over several panel groups
