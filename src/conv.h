@@ -30,7 +30,8 @@ struct pw_conv {
   size_t packed_bytes;             // what the layout wrote: groups * its group_bytes
   unsigned char* packed_weights;   // 64-byte aligned, groups * packed_group_stride bytes
   // The packed weights outgrow L2, so a run brings each block in from L3 or memory:
-  // the tile loop asks the kernel to stream it (gemm_tile::stream_weights).
+  // the tile loop hands each full register group a slice of the next block's weights
+  // to prefetch (gemm_tile::prefetch_weights).
   bool stream_weights;
   // A run of at most this many pixels on one thread is its plan's one task, run
   // without the plan and the task (0: never): one group, stride 1, one block of input
