@@ -33,10 +33,15 @@ check_loop() {  # VARIANT FUNCTION OP COUNT
 }
 if [[ $(uname -m) == x86_64 ]]; then
   mr=$(tile avx512.cpp kAvx512MR) nv=$(( $(tile avx512.cpp kAvx512NR) / 16 ))
-  check_loop avx512 "gemm_rows_in_place<xsimd::avx512f, ${mr}ul, ${nv}ul, false>" vfmadd231ps $(( mr * nv ))
+  # The plain loop and the copy that prefetches streamed weights (true).
+  for prefetch in false true; do
+    check_loop avx512 "gemm_rows_in_place<xsimd::avx512f, ${mr}ul, ${nv}ul, ${prefetch}>" vfmadd231ps $(( mr * nv ))
+  done
   mr=$(tile avx512_bf16.cpp kAvx512Bf16MR) nv=$(( $(tile avx512_bf16.cpp kAvx512Bf16NR) / 16 ))
-  check_loop avx512_bf16 "bf16_panel<pw::(anonymous namespace)::avx512_bf16_ops, ${mr}ul, ${nv}ul, ${nv}ul, false>" \
-    vdpbf16ps $(( mr * nv ))
+  for prefetch in false true; do
+    check_loop avx512_bf16 "bf16_panel<pw::(anonymous namespace)::avx512_bf16_ops, ${mr}ul, ${nv}ul, ${nv}ul, ${prefetch}>" \
+      vdpbf16ps $(( mr * nv ))
+  done
   # The tiles of 1..16 and 17..24 output channels: two and three vectors of lane pairs per pixel.
   check_loop avx512_bf16 "bf16_pair_pairs_panel<16ul, ${mr}ul, 2ul>" vdpbf16ps $(( mr * 2 ))
   mr=$(tile avx512_bf16.cpp kAvx512Bf16WideChannelPairsMR)
