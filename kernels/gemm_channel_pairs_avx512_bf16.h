@@ -196,6 +196,18 @@ inline void bf16_pair_pairs_panel(const gemm_tile& t, const bf16_pair_pairs_bloc
     });
   }
   if (t.last_block && t.bf16_output != nullptr) {
+    if constexpr (OV == 1 && M > 1) {
+      if (columns == 2 * kLanePairs && t.bf16_output_stride == 2 * kLanePairs) {
+        // Two pixels' 16 channels side by side (a dense output of 16 channels): one
+        // vcvtne2ps2bf16 and one store for both, the rounding of store_bf16_columns.
+        uint16_t* bf16_out = t.bf16_output + n0;
+#pragma GCC unroll 16
+        for (size_t m = 0; m + 1 < M; m += 2)
+          _mm512_storeu_si512(bf16_out + m * 16, (__m512i)_mm512_cvtne2ps_pbh(sums[m + 1][0], sums[m][0]));
+        if constexpr (M % 2 != 0) moves::store_bf16_columns(bf16_out + (M - 1) * 16, sums[M - 1][0], 16);
+        return;
+      }
+    }
 #pragma GCC unroll 16
     for (size_t m = 0; m < M; ++m)
 #pragma GCC unroll 2

@@ -81,8 +81,18 @@ void pixel_rows(const run_context& ctx, size_t group, size_t first, size_t count
   if (conv.stride_h == 1 && conv.stride_w == 1) {
     // Output pixel p reads input pixel p: one stride apart across row and image ends
     // alike, and no division to find where the tile starts.
-    const unsigned char* first_row = group_input + first * ctx.input_stride_bytes;
-    for (size_t m = 0; m < count; ++m) rows[m] = first_row + m * ctx.input_stride_bytes;
+    // Four pointers a step: one a step runs at a step a cycle, which layers of short
+    // blocks and many pixels notice (docs/tuning.md, "Narrow outputs").
+    const size_t step = ctx.input_stride_bytes;
+    const unsigned char* row = group_input + first * step;
+    size_t m = 0;
+    for (; m + 4 <= count; m += 4, row += 4 * step) {
+      rows[m] = row;
+      rows[m + 1] = row + step;
+      rows[m + 2] = row + 2 * step;
+      rows[m + 3] = row + 3 * step;
+    }
+    for (; m < count; ++m, row += step) rows[m] = row;
     return;
   }
   // Walking (image, oh, ow) with one pointer step per pixel: the smallest layers spend

@@ -373,6 +373,51 @@ TEST_P(Bf16, NarrowLayersOfEveryOutputCount) {
   pw_threadpool_destroy(pool);
 }
 
+// 16 output channels, in a dense output (where AVX512_BF16's narrow tile rounds two
+// pixels' 16 bf16 outputs with one vcvtne2ps2bf16 and stores them with one move) and
+// in a strided one (one pixel a move): short and long blocks, a separate and an
+// in-place residual, a clamp, against the reference; every pixel count up to two
+// register groups and one more gives the same bits as those pixels of a large run, and
+// two threads the same as one.
+TEST_P(Bf16, SixteenOutputChannelsDenseAndStrided) {
+  pw_threadpool* pool = pw_threadpool_create(2);
+  ASSERT_NE(pool, nullptr);
+  uint32_t seed = 900;
+  for (size_t ci : {size_t{12}, size_t{32}, size_t{35}, size_t{emulated_run() ? 130u : 1100u}})
+    for (size_t output_stride : {size_t{0}, size_t{19}}) {
+      SCOPED_TRACE(std::to_string(ci) + " -> 16 channels, output stride " + std::to_string(output_stride));
+      conv_shape s;
+      s.in_channels = ci;
+      s.out_channels = 16;
+      s.width = 33;
+      s.output_stride = output_stride;
+      s.residual_stride = output_stride;
+      if (ci % 2 == 0) s.output_min = -0.5f, s.output_max = 0.75f;
+      s = typed(s);
+      EXPECT_EQ(check_conv(isa(), s, true, true, ++seed), "");
+      EXPECT_EQ(check_conv(isa(), s, false, true, ++seed, {true, nullptr}), "") << "in place";
+      const conv_data d = make_conv_data(s, true, true, ++seed);
+      const run_result whole = run_conv(isa(), s, d);
+      ASSERT_EQ(whole.status, PW_OK) << whole.error;
+      const run_result threaded = run_conv(isa(), s, d, {false, pool});
+      ASSERT_EQ(threaded.status, PW_OK) << threaded.error;
+      EXPECT_EQ(std::memcmp(threaded.output.data(), whole.output.data(), whole.output.size() * sizeof(float)), 0)
+          << "two threads";
+      for (size_t pixels = 1; pixels <= 21; ++pixels) {
+        conv_shape few = s;
+        few.width = pixels;
+        conv_data part = d;
+        part.input.resize(pixels * s.in_step());
+        part.residual.resize(pixels * s.res_step());
+        const run_result r = run_conv(isa(), few, part);
+        ASSERT_EQ(r.status, PW_OK) << r.error;
+        EXPECT_EQ(std::memcmp(r.output.data(), whole.output.data(), pixels * s.out_step() * sizeof(float)), 0)
+            << pixels << " pixels";
+      }
+    }
+  pw_threadpool_destroy(pool);
+}
+
 // A run of 1..6 pixels (a variant's few-rows kernel walks several panels at once for
 // the few it takes) gives the same bits as those pixels in a run of 23 (the full
 // kernel's register groups), in every math and type: several groups of panels and a
