@@ -8,6 +8,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#include <numeric>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -39,6 +40,29 @@ class Bf16 : public ::testing::TestWithParam<bf16_case> {
     return s;
   }
 };
+
+// A run of `d` on two threads (pool) gives the bits of the run on one, and a run of
+// its first n pixels alone, for each n in first_pixels, the bits of those pixels.
+void expect_the_bits_of_the_whole_run(pw_isa isa, const conv_shape& s, const conv_data& d, pw_threadpool* pool,
+                                      const std::vector<size_t>& first_pixels) {
+  const run_result whole = run_conv(isa, s, d);
+  ASSERT_EQ(whole.status, PW_OK) << whole.error;
+  const run_result threaded = run_conv(isa, s, d, {false, pool});
+  ASSERT_EQ(threaded.status, PW_OK) << threaded.error;
+  EXPECT_EQ(std::memcmp(threaded.output.data(), whole.output.data(), whole.output.size() * sizeof(float)), 0)
+      << "two threads";
+  for (size_t pixels : first_pixels) {
+    conv_shape few = s;
+    few.width = pixels;
+    conv_data part = d;
+    part.input.resize(pixels * s.in_step());
+    part.residual.resize(pixels * s.res_step());
+    const run_result r = run_conv(isa, few, part);
+    ASSERT_EQ(r.status, PW_OK) << r.error;
+    EXPECT_EQ(std::memcmp(r.output.data(), whole.output.data(), pixels * s.out_step() * sizeof(float)), 0)
+        << pixels << " pixels";
+  }
+}
 
 TEST_P(Bf16, TailsGroupsStridesAndResiduals) {
   uint32_t seed = 1;
@@ -352,23 +376,7 @@ TEST_P(Bf16, NarrowLayersOfEveryOutputCount) {
       conv_data d = make_conv_data(s, true, true, ++seed);
       d.input[3 * ci + ci - 1] = co % 2 == 0 ? INFINITY : -INFINITY;
       EXPECT_EQ(check_conv_data(isa(), s, d), "") << "an infinite last input channel";
-      const run_result whole = run_conv(isa(), s, d);
-      ASSERT_EQ(whole.status, PW_OK) << whole.error;
-      const run_result threaded = run_conv(isa(), s, d, {false, pool});
-      ASSERT_EQ(threaded.status, PW_OK) << threaded.error;
-      EXPECT_EQ(std::memcmp(threaded.output.data(), whole.output.data(), whole.output.size() * sizeof(float)), 0)
-          << "two threads";
-      for (size_t pixels : {1, 2, 9, 10, 11}) {
-        conv_shape few = s;
-        few.width = pixels;
-        conv_data part = d;
-        part.input.resize(pixels * s.in_step());
-        part.residual.resize(pixels * s.res_step());
-        const run_result r = run_conv(isa(), few, part);
-        ASSERT_EQ(r.status, PW_OK) << r.error;
-        EXPECT_EQ(std::memcmp(r.output.data(), whole.output.data(), pixels * s.out_step() * sizeof(float)), 0)
-            << pixels << " pixels";
-      }
+      expect_the_bits_of_the_whole_run(isa(), s, d, pool, {1, 2, 9, 10, 11});
     }
   pw_threadpool_destroy(pool);
 }
@@ -397,23 +405,9 @@ TEST_P(Bf16, SixteenOutputChannelsDenseAndStrided) {
       EXPECT_EQ(check_conv(isa(), s, true, true, ++seed), "");
       EXPECT_EQ(check_conv(isa(), s, false, true, ++seed, {true, nullptr}), "") << "in place";
       const conv_data d = make_conv_data(s, true, true, ++seed);
-      const run_result whole = run_conv(isa(), s, d);
-      ASSERT_EQ(whole.status, PW_OK) << whole.error;
-      const run_result threaded = run_conv(isa(), s, d, {false, pool});
-      ASSERT_EQ(threaded.status, PW_OK) << threaded.error;
-      EXPECT_EQ(std::memcmp(threaded.output.data(), whole.output.data(), whole.output.size() * sizeof(float)), 0)
-          << "two threads";
-      for (size_t pixels = 1; pixels <= 21; ++pixels) {
-        conv_shape few = s;
-        few.width = pixels;
-        conv_data part = d;
-        part.input.resize(pixels * s.in_step());
-        part.residual.resize(pixels * s.res_step());
-        const run_result r = run_conv(isa(), few, part);
-        ASSERT_EQ(r.status, PW_OK) << r.error;
-        EXPECT_EQ(std::memcmp(r.output.data(), whole.output.data(), pixels * s.out_step() * sizeof(float)), 0)
-            << pixels << " pixels";
-      }
+      std::vector<size_t> first_pixels(21);
+      std::iota(first_pixels.begin(), first_pixels.end(), size_t{1});
+      expect_the_bits_of_the_whole_run(isa(), s, d, pool, first_pixels);
     }
   pw_threadpool_destroy(pool);
 }
